@@ -1,0 +1,30 @@
+"""The benchmarks, models, methods and metrics that ship with pytest-xai."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from pytest_xai.data import smoke as smoke_data
+from pytest_xai.data.base import Benchmark
+from pytest_xai.models import smoke as smoke_models
+from pytest_xai.models.spec import ModelSpec
+from pytest_xai.registry import Registry
+
+
+def register_builtins(registry: Registry) -> None:
+    """Fill ``registry`` with everything built in."""
+    from pytest_xai.methods import BUILTIN_METHODS
+    from pytest_xai.metrics import ALL_METRICS
+
+    registry.add_benchmark(Benchmark(
+        name="smoke", description="coloured squares on noise, untrained tiny CNNs: for tests only",
+        load=smoke_data.load, class_names=smoke_data.CLASS_NAMES, default_images=16, tags=("synthetic",)))
+    for name, gap in (("smoke-gap", True), ("smoke-flat", False)):
+        registry.add_model(ModelSpec(
+            name=name, benchmark="smoke", arch=name, training="untrained",
+            loader=partial(smoke_models.build, name), weights="random init, seed 0",
+            cam_layer="features", gap_head=gap))
+    for method in BUILTIN_METHODS:
+        registry.add_method(method())
+    for metric in ALL_METRICS:
+        registry.add_metric(metric())

@@ -1,0 +1,60 @@
+"""What a benchmark is: a named image set with ground-truth boxes and its models."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import torch
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Evaluation images with one ground-truth box each.
+
+    ``images``: float [N, 3, H, W] RGB in [0, 1] (each model normalises them itself);
+    ``labels``: long [N]; ``boxes``: long [N, 4] as (x0, y0, x1, y1), inclusive pixel
+    coordinates in the images' frame; ``ids``: a stable name per image.
+    """
+
+    images: "torch.Tensor"
+    labels: "torch.Tensor"
+    boxes: "torch.Tensor"
+    ids: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        if self.images.ndim != 4 or self.images.shape[1] != 3:
+            raise ValueError(f"images must be [N, 3, H, W], got {tuple(self.images.shape)}")
+        if self.labels.shape != (n,) or self.boxes.shape != (n, 4) or self.images.shape[0] != n:
+            raise ValueError("images, labels, boxes and ids must have the same length")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def sha256(self) -> str:
+        """A content hash of the pixels, labels, boxes and ids."""
+        digest = hashlib.sha256()
+        for tensor in (self.images, self.labels, self.boxes):
+            digest.update(str(tuple(tensor.shape)).encode())
+            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        digest.update("\n".join(self.ids).encode())
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A data set with boxes, plus the models registered under its name.
+
+    ``load(n, seed)`` returns ``n`` evaluation images chosen with ``seed``
+    (deterministically: the same call gives the same set on every machine).
+    """
+
+    name: str
+    description: str
+    load: Callable[[int, int], ImageSet]
+    class_names: tuple[str, ...]
+    default_images: int
+    tags: tuple[str, ...] = ()

@@ -1,0 +1,73 @@
+"""The explainer contract: ``explain(model, images, targets, seed) -> maps``."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+if TYPE_CHECKING:
+    import torch
+
+    from pytest_xai.models.spec import LoadedModel, ModelSpec
+
+GROUPS = ("gradient", "cam", "perturbation", "baseline", "other")
+
+
+@dataclass(frozen=True)
+class Method:
+    """Base class of attribution methods; subclasses are frozen dataclasses whose
+    fields are the method's hyperparameters (recorded in the report, part of the
+    score store's key).
+
+    ``explain`` gets a batch of images in the model's normalised input space
+    ([B, 3, H, W], on the model's device) and the target classes [B], and returns
+    maps [B, H, W] (float, finite, higher = more important) on the input's grid.
+    It must give an image the same map alone as in a batch, and the same map
+    for the same ``seed``.
+    """
+
+    name: ClassVar[str]
+    group: ClassVar[str]
+    tags: ClassVar[tuple[str, ...]] = ()
+    batch_size: int = 32
+
+    def params(self) -> dict[str, Any]:
+        """Hyperparameters as plain JSON values."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name != "fn" and f.name not in ("name", "group", "tags")}
+
+    def applies_to(self, spec: "ModelSpec") -> str | None:
+        """None if the method can explain this model, else the reason it cannot."""
+        return None
+
+    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                seed: int) -> "torch.Tensor":
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class FunctionMethod(Method):
+    """A plain function ``fn(model, images, targets) -> maps`` registered as a method.
+
+    The global torch RNG is seeded with the run's seed before each batch.
+    """
+
+    fn: Callable[..., "torch.Tensor"] = dataclasses.field(default=None, compare=False)  # type: ignore[assignment]
+    name: str = ""  # type: ignore[misc]
+    group: str = "other"  # type: ignore[misc]
+    tags: tuple[str, ...] = ()  # type: ignore[misc]
+
+    def __post_init__(self) -> None:
+        if self.group not in GROUPS:
+            raise ValueError(f"method {self.name!r}: group must be one of {GROUPS}")
+
+    def params(self) -> dict[str, Any]:
+        return {"batch_size": self.batch_size, "function": f"{self.fn.__module__}.{self.fn.__qualname__}"}
+
+    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                seed: int) -> "torch.Tensor":
+        import torch
+
+        torch.manual_seed(seed)
+        return self.fn(model, images, targets)

@@ -1,0 +1,109 @@
+"""Command-line and ini options, parsed into one frozen config."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+# (option without its --xai- prefix, help, default as the ini would spell it)
+OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("models", "selector of models; setting it turns the grid on (e.g. all, vanilla, 'resnet*,-resnet-r')", ""),
+    ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam)", "all"),
+    ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game)", "all"),
+    ("benchmark", "benchmark to run on", "smoke"),
+    ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),
+    ("images", "images per model (default: the benchmark's own)", ""),
+    ("seed", "seed of every random choice (images, random maps, methods)", "0"),
+    ("report", "where the JSON report is written", "reports/xai-report.json"),
+    ("cache-dir", "the score store's directory", ".xai-cache"),
+    ("baseline", "a report whose cells are the floor: a cell significantly worse than its entry fails", ""),
+    ("baseline-alpha", "significance level of the one-sided baseline test", "0.01"),
+)
+
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+def ini_name(option: str) -> str:
+    return "xai_" + option.replace("-", "_")
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every ``--xai-*`` option and its ini twin."""
+    group = parser.getgroup("xai", "explainability benchmark (pytest-xai)")
+    for option, help_text, default in OPTIONS:
+        group.addoption(f"--xai-{option}", dest=ini_name(option), default=None,
+                        help=f"{help_text} [ini: {ini_name(option)}; default: {default or 'unset'}]")
+        parser.addini(ini_name(option), help_text, default=default)
+    group.addoption("--xai-list", action="store_true", default=False,
+                    help="list every registered benchmark, model, method and metric with its tags, then exit")
+
+
+@dataclass(frozen=True)
+class XaiConfig:
+    """The run's settings, validated. ``models`` empty means the grid is off."""
+
+    models: str
+    methods: str
+    metrics: str
+    benchmark: str
+    device: str
+    images: int | None
+    seed: int
+    report: Path
+    cache_dir: Path
+    baseline: Path | None
+    baseline_alpha: float
+
+
+def _value(config: pytest.Config, option: str) -> str:
+    value = config.getoption(ini_name(option))
+    return str(value if value is not None else config.getini(ini_name(option))).strip()
+
+
+def _parse(option: str, raw: str, convert: Callable[[str], Any], valid: str) -> Any:
+    try:
+        return convert(raw)
+    except ValueError:
+        raise pytest.UsageError(f"--xai-{option}: invalid value {raw!r}; expected {valid}") from None
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(raw)
+    return value
+
+
+def _probability(raw: str) -> float:
+    value = float(raw)
+    if not 0.0 < value < 1.0:
+        raise ValueError(raw)
+    return value
+
+
+def read_config(config: pytest.Config) -> XaiConfig:
+    """Validate the options (a pytest UsageError names the bad value)."""
+    device = _value(config, "device")
+    if not _DEVICE.match(device):
+        raise pytest.UsageError(f"--xai-device: invalid value {device!r}; expected auto, cpu, cuda or cuda:N")
+    images = _value(config, "images")
+    baseline = _value(config, "baseline")
+    root = Path(config.rootpath)
+    return XaiConfig(
+        models=_value(config, "models"),
+        methods=_value(config, "methods"),
+        metrics=_value(config, "metrics"),
+        benchmark=_value(config, "benchmark"),
+        device=device,
+        images=_parse("images", images, _positive_int, "a positive integer") if images else None,
+        seed=_parse("seed", _value(config, "seed"), int, "an integer"),
+        report=root / _value(config, "report"),
+        cache_dir=root / _value(config, "cache-dir"),
+        baseline=root / baseline if baseline else None,
+        baseline_alpha=_parse("baseline-alpha", _value(config, "baseline-alpha"), _probability,
+                              "a number in (0, 1)"),
+    )

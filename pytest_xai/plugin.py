@@ -1,0 +1,93 @@
+"""pytest hooks and fixtures of pytest-xai (hooks only; torch is imported lazily)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_xai import hookspec
+from pytest_xai.options import add_options, read_config
+from pytest_xai.registry import SelectorError
+from pytest_xai.selection import select_grid
+from pytest_xai.session import XaiSession, build_registry, format_listing
+
+if TYPE_CHECKING:
+    import torch
+
+    from pytest_xai.runner import Runner
+
+SUITE_DIR = Path(__file__).parent / "suite"
+SESSION_KEY = pytest.StashKey[XaiSession]()
+# torchray imports importlib.resources.open_text, deprecated since Python 3.11.
+TORCHRAY_WARNING = "ignore:open_text is deprecated:DeprecationWarning"
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspec)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if config.getoption("xai_list"):
+        print(format_listing(build_registry(config)))
+        return 0
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("filterwarnings", TORCHRAY_WARNING)
+    cfg = read_config(config)
+    if not cfg.models:
+        return
+    registry = build_registry(config)
+    try:
+        grid = select_grid(registry, cfg)
+    except SelectorError as exc:
+        raise pytest.UsageError(f"pytest-xai: {exc}") from None
+    session = XaiSession(cfg=cfg, registry=registry, grid=grid, is_worker=hasattr(config, "workerinput"))
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(session, "pytest-xai-session")
+    # Without explicit paths (testpaths or the invocation dir), bring in the suite
+    # shipped with the package; explicit paths must hold it themselves.
+    if config.args_source != pytest.Config.ArgsSource.ARGS and str(SUITE_DIR) not in config.args:
+        config.args.append(str(SUITE_DIR))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "xai_cell" not in metafunc.fixturenames:
+        return
+    session = metafunc.config.stash.get(SESSION_KEY, None)
+    if session is None:
+        reason = "the grid is off: select models with --xai-models (e.g. --xai-models=all)"
+        metafunc.parametrize("xai_cell", [pytest.param(None, marks=pytest.mark.skip(reason=reason))],
+                             ids=["no-selection"])
+        return
+    cells = session.grid.cells
+    metafunc.parametrize("xai_cell", [pytest.param(c, marks=pytest.mark.xdist_group(c.model)) for c in cells],
+                         ids=[c.id for c in cells])
+
+
+@pytest.fixture(scope="session")
+def xai_device(pytestconfig: pytest.Config) -> "torch.device":
+    """The device the grid runs on (``--xai-device``; auto = CUDA when present, else CPU)."""
+    from pytest_xai.runner import resolve_device
+
+    try:
+        return resolve_device(read_config(pytestconfig).device)
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def xai_runner(pytestconfig: pytest.Config, xai_device: "torch.device") -> "Runner":
+    """The evaluator of this process, shared by every cell and claim."""
+    from pytest_xai.runner import Runner
+
+    session = pytestconfig.stash[SESSION_KEY]
+    return Runner(session.registry, session.cfg, xai_device)

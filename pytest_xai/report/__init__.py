@@ -1,0 +1,1 @@
+"""The JSON report: schema, writer and baseline comparison."""

@@ -1,0 +1,79 @@
+"""Builds the JSON report on the controller and writes it atomically.
+
+Schema ``pytest-xai/1``::
+
+    {"schema", "environment": {python, platform, packages, device},
+     "config": {benchmark, models, methods, metrics, images, seed, device, baseline},
+     "models": [{name, arch, training, tags, weights, card, image_ids, ...}],
+     "cells": [{model, method, metric, outcome, n, mean, std, median, aggregate,
+                higher_is_better, bounds, scores, seconds_per_image, reference,
+                baseline, method_params, metric_params, ...}],
+     "claims": []}
+
+Cells are in grid order. Values are plain JSON (NaN becomes null). Only
+``seconds_per_image`` and ``cached`` change between identical runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pytest_xai.store import write_atomic
+
+SCHEMA = "pytest-xai/1"
+PACKAGES = ("pytest-xai", "pytest", "torch", "torchvision", "numpy", "scipy", "grad-cam", "torchray",
+            "captum", "lime", "shap")
+
+
+def environment(device: str | None) -> dict[str, Any]:
+    """Versions of Python and the relevant packages (read without importing them)."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": platform.python_version(), "platform": platform.platform(terse=True),
+            "packages": versions, "device": device}
+
+
+def build_report(config: dict[str, Any], models: list[dict[str, Any]], cells: list[dict[str, Any]],
+                 claims: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Assemble the report; per-model image ids move from the cells to their model."""
+    image_ids: dict[str, list[str]] = {}
+    devices = {c.get("device") for c in cells if c.get("device")}
+    clean_cells = []
+    for cell in sorted(cells, key=lambda c: c["index"]):
+        cell = dict(cell)
+        ids = cell.pop("image_ids", None)
+        if ids is not None:
+            image_ids.setdefault(cell["model"], ids)
+        clean_cells.append(cell)
+    return _plain({
+        "schema": SCHEMA,
+        "environment": environment(", ".join(sorted(devices)) or None),
+        "config": config,
+        "models": [{**m, "image_ids": image_ids.get(m["name"])} for m in models],
+        "cells": clean_cells,
+        "claims": claims or [],
+    })
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    write_atomic(Path(path), (json.dumps(report, indent=1, allow_nan=False) + "\n").encode())
+
+
+def _plain(value: Any) -> Any:
+    """Plain JSON types; non-finite floats become None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,226 @@
+"""Evaluates cells: loads models and images, computes maps and scores through the store.
+
+Maps are computed once per (model, method) for the whole image set, in batches,
+and scores once per (model, method, metric); both are cached in the score store,
+so cells and claims share them and a rerun computes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_xai.methods.base import Method
+from pytest_xai.methods.reference import reference_for
+from pytest_xai.options import XaiConfig
+from pytest_xai.registry import Registry
+from pytest_xai.selection import Cell
+from pytest_xai.stats import paired_one_sided_p, unpaired_one_sided_p
+from pytest_xai.store import ScoreStore
+
+if TYPE_CHECKING:
+    import torch
+
+    from pytest_xai.data.base import ImageSet
+    from pytest_xai.metrics.base import Metric
+    from pytest_xai.models.spec import LoadedModel
+
+
+def resolve_device(name: str) -> "torch.device":
+    """``auto`` -> cuda when available, else cpu; ``cuda[:N]`` must exist."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError(f"--xai-device={name}: CUDA is not available on this machine")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise RuntimeError(f"--xai-device={name}: only {torch.cuda.device_count()} CUDA device(s)")
+    return device
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-image scores of one (model, method, metric) and how they were obtained."""
+
+    values: list[float]
+    aggregate: float
+    map_seconds: float
+    cached: bool
+
+
+class Runner:
+    """One per pytest process; everything it computes goes through the store."""
+
+    def __init__(self, registry: Registry, cfg: XaiConfig, device: "torch.device") -> None:
+        from pytest_xai import __version__
+
+        self.registry = registry
+        self.cfg = cfg
+        self.device = device
+        self.benchmark = registry.benchmarks[cfg.benchmark]
+        self.store = ScoreStore(cfg.cache_dir)
+        self.version = __version__
+        self._models: dict[str, tuple["LoadedModel", str]] = {}
+        self._images: tuple["ImageSet", str] | None = None
+        self._baseline = load_baseline(cfg.baseline) if cfg.baseline else None
+
+    # -- inputs ---------------------------------------------------------------
+    def model(self, name: str) -> tuple["LoadedModel", str]:
+        """The loaded model and the sha256 of its weights."""
+        if name not in self._models:
+            from pytest_xai.models.spec import LoadedModel, state_dict_sha256
+
+            spec = self.registry.models[name]
+            net = spec.loader().eval().to(self.device)
+            self._models[name] = (LoadedModel(spec=spec, net=net, device=self.device), state_dict_sha256(net))
+        return self._models[name]
+
+    def images(self, model: str) -> tuple["ImageSet", str]:
+        """The evaluation images of ``model`` and their content hash."""
+        if self._images is None:
+            n = self.cfg.images or self.benchmark.default_images
+            image_set = self.benchmark.load(n, self.cfg.seed)
+            self._images = (image_set, image_set.sha256())
+        return self._images
+
+    def method(self, model: str, name: str) -> Method:
+        """The registered method with the model's per-benchmark overrides applied."""
+        method = self.registry.methods[name]
+        overrides = self.registry.models[model].method_params.get(name, {})
+        return dataclasses.replace(method, **overrides) if overrides else method
+
+    # -- computation ----------------------------------------------------------
+    def _maps_key(self, model: str, method: Method) -> dict[str, Any]:
+        return {"version": self.version, "weights": self.model(model)[1], "data": self.images(model)[1],
+                "method": method.name, "params": method.params(), "seed": self.cfg.seed,
+                "device": self.device.type}
+
+    def maps(self, model: str, method: Method) -> tuple["torch.Tensor", float, bool]:
+        """Maps [N, H, W] (CPU float32), seconds it took to compute them, cached?"""
+        import torch
+
+        def compute() -> bytes:
+            loaded = self.model(model)[0]
+            image_set = self.images(model)[0]
+            start = time.perf_counter()
+            chunks = []
+            for lo in range(0, len(image_set), method.batch_size):
+                x = loaded.normalize(image_set.images[lo:lo + method.batch_size].to(self.device))
+                t = image_set.labels[lo:lo + method.batch_size].to(self.device)
+                maps = method.explain(loaded, x, t, self.cfg.seed)
+                if tuple(maps.shape) != (x.shape[0], x.shape[2], x.shape[3]):
+                    raise ValueError(f"method {method.name!r} returned maps of shape {tuple(maps.shape)}; "
+                                     f"expected {(x.shape[0], x.shape[2], x.shape[3])} ([B, H, W])")
+                chunks.append(maps.detach().float().cpu())
+            buffer = io.BytesIO()
+            torch.save({"maps": torch.cat(chunks), "seconds": time.perf_counter() - start}, buffer)
+            return buffer.getvalue()
+
+        payload, cached = self.store.get_or_compute("maps", self._maps_key(model, method), compute)
+        entry = torch.load(io.BytesIO(payload), weights_only=True)
+        return entry["maps"], float(entry["seconds"]), cached
+
+    def scores(self, model: str, method: Method, metric: "Metric") -> Scores:
+        """Per-image scores of ``metric`` on the maps of (model, method)."""
+        key = {**self._maps_key(model, method), "metric": metric.name, "metric_params": metric.params()}
+        map_seconds: list[float] = []
+
+        def compute() -> bytes:
+            import torch
+
+            maps, seconds, _ = self.maps(model, method)
+            map_seconds.append(seconds)
+            loaded = self.model(model)[0]
+            image_set = self.images(model)[0]
+            with torch.no_grad():
+                values = metric.score(loaded, loaded.normalize(image_set.images.to(self.device)),
+                                      image_set.labels.to(self.device), maps.to(self.device),
+                                      image_set.boxes.to(self.device)).cpu()
+            aggregate = metric.aggregate(values, image_set.labels)
+            return json.dumps({"scores": values.tolist(), "aggregate": float(aggregate),
+                               "map_seconds": seconds}).encode()
+
+        payload, cached = self.store.get_or_compute("scores", key, compute)
+        entry = json.loads(payload)
+        return Scores(values=entry["scores"], aggregate=entry["aggregate"],
+                      map_seconds=entry["map_seconds"], cached=cached)
+
+    # -- cells ----------------------------------------------------------------
+    def evaluate(self, cell: Cell) -> dict[str, Any]:
+        """The cell's report record (``outcome`` is filled in by the test's result)."""
+        spec = self.registry.models[cell.model]
+        method = self.method(cell.model, cell.method)
+        metric = self.registry.metrics[cell.metric]
+        record: dict[str, Any] = {"model": cell.model, "method": cell.method, "metric": cell.metric,
+                                  "index": cell.index, "higher_is_better": metric.higher_is_better,
+                                  "bounds": list(metric.bounds), "method_params": method.params(),
+                                  "metric_params": metric.params(),
+                                  "device": str(self.device)}
+        reason = method.applies_to(spec)
+        if reason is not None:
+            return {**record, "skip_reason": f"{cell.method} does not apply: {reason}"}
+        scores = self.scores(cell.model, method, metric)
+        reference = reference_for(metric.tags)
+        ref_scores = self.scores(cell.model, reference, metric)
+        image_set = self.images(cell.model)[0]
+        values = scores.values
+        record.update({
+            "n": len(values), "mean": _mean(values), "std": _std(values), "median": _median(values),
+            "aggregate": scores.aggregate, "scores": values, "image_ids": list(image_set.ids),
+            "seconds_per_image": scores.map_seconds / max(len(values), 1), "cached": scores.cached,
+            "reference": {"map": reference.name, "mean": _mean(ref_scores.values),
+                          "p_value": paired_one_sided_p(values, ref_scores.values, metric.higher_is_better)},
+            "baseline": self._compare_with_baseline(cell, values, list(image_set.ids), metric.higher_is_better),
+        })
+        return record
+
+    def _compare_with_baseline(self, cell: Cell, values: list[float], ids: list[str],
+                               higher_is_better: bool) -> dict[str, Any] | None:
+        if self._baseline is None:
+            return None
+        entry = self._baseline.get((cell.model, cell.method, cell.metric))
+        if entry is None or not entry.get("scores"):
+            return {"mean": None, "p_value": None, "worse": False, "note": "no baseline entry for this cell"}
+        base = entry["scores"]
+        if entry.get("image_ids") == ids:
+            # p of "baseline better than now" on the same images, paired.
+            p = paired_one_sided_p(base, values, higher_is_better)
+            test = "wilcoxon"
+        else:
+            p = unpaired_one_sided_p(base, values, higher_is_better)
+            test = "mannwhitneyu"
+        return {"mean": _mean(base), "p_value": p, "test": test, "alpha": self.cfg.baseline_alpha,
+                "worse": p < self.cfg.baseline_alpha}
+
+
+def load_baseline(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Cells of a baseline report by (model, method, metric), with their image ids."""
+    try:
+        report = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"--xai-baseline {path}: cannot read a pytest-xai report ({exc})") from None
+    ids = {m["name"]: m.get("image_ids") for m in report.get("models", [])}
+    return {(c["model"], c["method"], c["metric"]): {**c, "image_ids": ids.get(c["model"])}
+            for c in report.get("cells", [])}
+
+
+def _mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else math.nan
+
+
+def _std(values: list[float]) -> float:
+    return statistics.pstdev(values) if values else math.nan
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else math.nan

@@ -1,0 +1,92 @@
+"""Per-pytest-process state: the registry, the grid, and the report being gathered."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+import pytest
+
+from pytest_xai.options import XaiConfig
+from pytest_xai.registry import Registry
+from pytest_xai.report.writer import build_report, write_report
+from pytest_xai.selection import Cell, Grid
+
+CELL_PROPERTY = "xai_cell"
+ENTRY_POINT_GROUP = "pytest_xai"
+_PARAM_ID = re.compile(r"\[(.*)\]$")
+
+
+def build_registry(config: pytest.Config) -> Registry:
+    """Built-ins, then installed entry points, then ``pytest_xai_register`` hooks."""
+    from pytest_xai.builtins import register_builtins
+
+    registry = Registry()
+    register_builtins(registry)
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        entry_point.load()(registry)
+    config.hook.pytest_xai_register.call_historic(kwargs={"registry": registry})
+    return registry
+
+
+def format_listing(registry: Registry) -> str:
+    """What ``--xai-list`` prints: every registered thing with its tags."""
+    lines = []
+    for title, catalog in (("benchmarks", registry.benchmarks), ("methods", registry.methods),
+                           ("metrics", registry.metrics)):
+        lines.append(f"{title}:")
+        lines += [f"  {e.name:<24} [{', '.join(e.tags)}]" for e in catalog]
+    for bench in registry.benchmarks:
+        lines.append(f"models of benchmark {bench.name!r}:")
+        lines += [f"  {e.name:<24} [{', '.join(e.tags)}]  weights: {e.obj.weights}"
+                  for e in registry.models if e.obj.benchmark == bench.name]
+    return "\n".join(lines)
+
+
+@dataclass(eq=False)  # identity-hashed: it is registered as a pytest plugin
+class XaiSession:
+    """Holds what one pytest process knows; the controller also gathers the report."""
+
+    cfg: XaiConfig
+    registry: Registry
+    grid: Grid
+    is_worker: bool
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def cell_by_id(self, cell_id: str) -> Cell | None:
+        return next((c for c in self.grid.cells if c.id == cell_id), None)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold a grid test's report (from this process or an xdist worker) into the report."""
+        match = _PARAM_ID.search(report.nodeid.split("@")[0])
+        cell = self.cell_by_id(match.group(1)) if match else None
+        if cell is None or report.when == "teardown" and report.passed:
+            return
+        record = self.records.setdefault(cell.index, {"model": cell.model, "method": cell.method,
+                                                      "metric": cell.metric, "index": cell.index})
+        for name, value in report.user_properties:
+            if name == CELL_PROPERTY:
+                record.update(json.loads(value))
+        if report.when == "call" or not report.passed:
+            outcome = "error" if report.when != "call" and report.failed else report.outcome
+            record["outcome"] = outcome
+            if report.failed:
+                record["message"] = report.longreprtext.strip().splitlines()[-1][:500] if report.longreprtext else ""
+            elif report.skipped and isinstance(report.longrepr, tuple):
+                record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write the JSON report, on the controller only, also when cells failed."""
+        if self.is_worker or not self.records:
+            return
+        models = [self.registry.models[name].describe() for name in self.grid.models]
+        config = {"benchmark": self.grid.benchmark, "models": list(self.grid.models),
+                  "methods": list(self.grid.methods), "metrics": list(self.grid.metrics),
+                  "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
+                  "seed": self.cfg.seed, "device": self.cfg.device,
+                  "baseline": str(self.cfg.baseline) if self.cfg.baseline else None}
+        write_report(self.cfg.report, build_report(config, models, list(self.records.values())))
+        session.config.get_terminal_writer().line(f"\npytest-xai: report written to {self.cfg.report}")

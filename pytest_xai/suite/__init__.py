@@ -1,0 +1,1 @@
+"""Test modules the plugin ships: collected when a selection turns the grid on."""
