@@ -1,0 +1,1 @@
+"""Benchmark data: image sets with boxes (generated, or read from local files)."""

@@ -1,0 +1,1 @@
+"""Models: the ModelSpec contract, the zoos of each benchmark and their loaders."""
