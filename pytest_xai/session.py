@@ -74,7 +74,8 @@ class XaiSession:
             outcome = "error" if report.when != "call" and report.failed else report.outcome
             record["outcome"] = outcome
             if report.failed:
-                record["message"] = report.longreprtext.strip().splitlines()[-1][:500] if report.longreprtext else ""
+                crash = getattr(report.longrepr, "reprcrash", None)
+                record["message"] = (crash.message if crash else report.longreprtext)[:1000]
             elif report.skipped and isinstance(report.longrepr, tuple):
                 record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
 

@@ -1,0 +1,64 @@
+"""The metric contract: ``score(model, images, targets, maps, boxes) -> [B]`` per-image scores."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, ClassVar
+
+import torch
+from torch import Tensor
+
+REFERENCE_SIDE = 224
+"""Image side (px) at which the reference implementations state their pixel parameters."""
+
+
+def scaled(value_at_224: float, h: int, w: int, power: int = 1) -> float:
+    """``value_at_224 * (side / 224) ** power`` with ``side = sqrt(h * w)``.
+
+    ``power=1`` scales a length (tolerance, blur radius), ``power=2`` an area (pixels per step).
+    For square images ``side`` is the image side.
+    """
+    return value_at_224 * (h * w / REFERENCE_SIDE**2) ** (power / 2)
+
+
+def check_inputs(images: Tensor, maps: Tensor, boxes: Tensor | None = None) -> tuple[int, int, int]:
+    """Validate shapes ([B,3,H,W], [B,H,W], [B,4]) and finiteness of the maps; return (B, H, W)."""
+    if images.ndim != 4:
+        raise ValueError(f"images must be [B, C, H, W], got {tuple(images.shape)}")
+    b, _, h, w = images.shape
+    if tuple(maps.shape) != (b, h, w):
+        raise ValueError(f"maps must be [B, H, W] = {(b, h, w)}, got {tuple(maps.shape)}")
+    if not torch.isfinite(maps).all():
+        raise ValueError("maps must be finite")
+    if boxes is not None and tuple(boxes.shape) != (b, 4):
+        raise ValueError(f"boxes must be [B, 4], got {tuple(boxes.shape)}")
+    return b, h, w
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    """Base class. Subclasses are frozen dataclasses whose fields are their parameters.
+
+    ``score`` gets the whole image set of a run: images [B,3,H,W] in the model's
+    normalised input space, targets [B] (long), maps [B,H,W] (higher = more important,
+    on the image grid) and boxes [B,4] (long, inclusive x0, y0, x1, y1). It returns
+    per-image scores [B] (float32, on CPU), each within ``bounds``. Every metric is
+    invariant to a positive rescaling of a map and deterministic.
+    """
+
+    name: ClassVar[str]
+    higher_is_better: ClassVar[bool]
+    bounds: ClassVar[tuple[float, float]]
+    tags: ClassVar[tuple[str, ...]]
+
+    def params(self) -> dict[str, Any]:
+        """Parameters as plain JSON values."""
+        return dataclasses.asdict(self)
+
+    def score(self, model: Callable[[Tensor], Tensor], images: Tensor, targets: Tensor,
+              maps: Tensor, boxes: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def aggregate(self, scores: Tensor, targets: Tensor) -> float:
+        """Dataset-level score from per-image scores: their mean."""
+        return float(scores.double().mean())

@@ -1,0 +1,209 @@
+"""The plugin end to end, through pytester, on the `smoke` benchmark (untrained tiny CNNs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SMALL = ["--xai-benchmark=smoke", "--xai-images=6", "-p", "no:cacheprovider"]
+N_CELLS = 2 * 2 * 4  # smoke models x built-in methods x metrics
+RUN_DEPENDENT = ("seconds_per_image", "cached")
+
+
+def report_of(pytester: pytest.Pytester, name: str = "reports/xai-report.json") -> dict[str, Any]:
+    return json.loads((pytester.path / name).read_text())
+
+
+def without_timings(report: dict[str, Any]) -> dict[str, Any]:
+    cells = [{k: v for k, v in c.items() if k not in RUN_DEPENDENT} for c in report["cells"]]
+    return {**report, "cells": cells}
+
+
+def test_list_prints_everything_and_exits_0(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--xai-list")
+    assert result.ret == 0
+    # ("[" starts a character class in fnmatch patterns, hence "[[]".)
+    result.stdout.fnmatch_lines(["benchmarks:", "  smoke * [[]synthetic]", "methods:", "  gradient * [[]gradient]",
+                                 "  gradcam * [[]cam]", "metrics:", "  pointing_game *", "  deletion *",
+                                 "models of benchmark 'smoke':", "  smoke-gap * [[]untrained, smoke-gap]*"])
+
+
+@pytest.mark.parametrize(("option", "bad", "listed"), [
+    ("--xai-models", "smoke-gap,resnet50", "smoke-flat"),
+    ("--xai-methods", "gradcam,-gradeint", "gradient"),
+    ("--xai-metrics", "wls", "pointing_game"),
+    ("--xai-benchmark", "imagenette", "smoke"),
+])
+def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, bad: str, listed: str) -> None:
+    args = [f"{option}={bad}"] if option == "--xai-models" else ["--xai-models=all", f"{option}={bad}"]
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    token = bad.split(",")[-1]
+    result.stderr.fnmatch_lines([f"*{token!r}*{listed}*"])
+    assert not (pytester.path / "reports").exists()
+
+
+@pytest.mark.parametrize(("option", "value"), [("--xai-images", "0"), ("--xai-images", "ten"),
+                                               ("--xai-seed", "1.5"), ("--xai-device", "gpu"),
+                                               ("--xai-baseline-alpha", "1.5")])
+def test_malformed_values_are_usage_errors(pytester: pytest.Pytester, option: str, value: str) -> None:
+    result = pytester.runpytest("--xai-models=all", f"{option}={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{option}*{value!r}*"])
+
+
+def test_grid_is_off_without_a_selection(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mine="def test_ok():\n    assert True\n")
+    result = pytester.runpytest(*SMALL)
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / "reports").exists()
+
+
+def test_explicit_path_holding_the_grid_without_selection_skips_with_reason(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_grid="from pytest_xai.suite.test_grid import test_cell\n")
+    result = pytester.runpytest("test_grid.py", "-rs", *SMALL)
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*the grid is off: select models with --xai-models*"])
+
+
+def test_grid_runs_in_a_repo_without_our_test_files(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--xai-models=all", "-v", *SMALL)
+    result.assert_outcomes(passed=N_CELLS)
+    result.stdout.fnmatch_lines(["*test_cell?smoke-gap-gradient-pointing_game? PASSED*",
+                                 "*test_cell?smoke-flat-gradcam-deletion? PASSED*"])
+    report = report_of(pytester)
+    assert report["schema"] == "pytest-xai/1"
+    assert report["config"]["models"] == ["smoke-gap", "smoke-flat"]
+    assert [m["name"] for m in report["models"]] == ["smoke-gap", "smoke-flat"]
+    assert all(len(m["image_ids"]) == 6 for m in report["models"])
+    cells = report["cells"]
+    assert [(c["model"], c["method"], c["metric"]) for c in cells][:3] == [
+        ("smoke-gap", "gradient", "pointing_game"), ("smoke-gap", "gradient", "wsl"),
+        ("smoke-gap", "gradient", "insertion")]
+    for cell in cells:
+        assert cell["outcome"] == "passed" and cell["n"] == 6 and len(cell["scores"]) == 6
+        assert cell["reference"]["map"] in ("centred_gaussian", "uniform_random")
+        assert 0.0 <= cell["reference"]["p_value"] <= 1.0
+        assert cell["cached"] is False
+
+
+def test_ini_selection_turns_the_grid_on(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nxai_models = smoke-gap\nxai_methods = gradient\nxai_metrics = localization\n"
+                     "xai_images = 4\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert [c["metric"] for c in report_of(pytester)["cells"]] == ["pointing_game", "wsl"]
+
+
+def test_second_identical_run_computes_nothing(pytester: pytest.Pytester) -> None:
+    args = ["--xai-models=smoke-gap", "--xai-metrics=pointing_game,deletion", *SMALL]
+    pytester.runpytest(*args).assert_outcomes(passed=4)
+    first = report_of(pytester)
+    pytester.runpytest(*args).assert_outcomes(passed=4)
+    second = report_of(pytester)
+    assert all(c["cached"] for c in second["cells"])
+    assert without_timings(first) == without_timings(second)
+    # A new seed is new content: nothing may come from the cache.
+    pytester.runpytest(*args, "--xai-seed=1").assert_outcomes(passed=4)
+    assert not any(c["cached"] for c in report_of(pytester)["cells"])
+
+
+def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) -> None:
+    args = ["--xai-models=all", "--xai-metrics=pointing_game,insertion", *SMALL]
+    pytester.runpytest_subprocess(*args, "-n", "0", "--xai-report=serial.json", "--xai-cache-dir=c0"
+                                  ).assert_outcomes(passed=8)
+    result = pytester.runpytest_subprocess(*args, "-n", "2", "--dist", "loadgroup",
+                                           "--xai-report=xdist.json", "--xai-cache-dir=c2")
+    result.assert_outcomes(passed=8)
+    serial, parallel = report_of(pytester, "serial.json"), report_of(pytester, "xdist.json")
+    assert without_timings(serial) == without_timings(parallel)
+    assert (json.dumps(without_timings(serial), indent=1) == json.dumps(without_timings(parallel), indent=1))
+
+
+def test_regression_against_a_baseline_fails_the_cell(pytester: pytest.Pytester) -> None:
+    args = ["--xai-models=smoke-gap", "--xai-methods=gradcam", "--xai-metrics=wsl,deletion",
+            "--xai-images=24", "-p", "no:cacheprovider"]
+    pytester.runpytest(*args, "--xai-report=base.json").assert_outcomes(passed=2)
+    # Same run against itself: nothing is worse.
+    pytester.runpytest(*args, "--xai-baseline=base.json").assert_outcomes(passed=2)
+    baseline = report_of(pytester, "base.json")
+    for cell in baseline["cells"]:  # a baseline that was perfect on every image
+        cell["scores"] = [1.0 if cell["higher_is_better"] else 0.0] * len(cell["scores"])
+    Path(pytester.path / "perfect.json").write_text(json.dumps(baseline))
+    result = pytester.runpytest(*args, "--xai-baseline=perfect.json")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*significantly worse than the baseline*wilcoxon one-sided p*"])
+    report = report_of(pytester)
+    assert [c["outcome"] for c in report["cells"]] == ["failed", "failed"]
+    assert all(c["baseline"]["worse"] for c in report["cells"])
+
+
+def test_method_registered_in_conftest_runs_through_the_grid(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+import torch
+
+def pytest_xai_register(registry):
+    @registry.method("centre_bias", group="other")
+    def centre_bias(model, images, targets):
+        b, _, h, w = images.shape
+        ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+        return -((ys - h / 2) ** 2 + (xs - w / 2) ** 2).float().expand(b, h, w)
+''')
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=centre_bias,gradient",
+                                "--xai-metrics=pointing_game", *SMALL)
+    result.assert_outcomes(passed=2)
+    # Grid order is registration order: built-ins first.
+    assert [c["method"] for c in report_of(pytester)["cells"]] == ["gradient", "centre_bias"]
+
+
+def test_cells_that_do_not_apply_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+from dataclasses import dataclass
+from typing import ClassVar
+
+from pytest_xai.methods import Gradient
+
+@dataclass(frozen=True)
+class GapOnly(Gradient):
+    name: ClassVar[str] = "gap_only"
+
+    def applies_to(self, spec):
+        return None if spec.gap_head else f"{spec.name} has no global-average-pooling head"
+
+def pytest_xai_register(registry):
+    registry.add_method(GapOnly())
+''')
+    result = pytester.runpytest("--xai-models=all", "--xai-methods=gap_only", "--xai-metrics=wsl", "-rs", *SMALL)
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*gap_only does not apply: smoke-flat has no global-average-pooling head*"])
+    cells = report_of(pytester)["cells"]
+    assert [(c["model"], c["outcome"]) for c in cells] == [("smoke-gap", "passed"), ("smoke-flat", "skipped")]
+    assert "no global-average-pooling head" in cells[1]["message"]
+
+
+def test_broken_method_fails_its_cells_and_the_report_is_still_written(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+def pytest_xai_register(registry):
+    @registry.method("wrong_shape", group="other")
+    def wrong_shape(model, images, targets):
+        return images  # [B, 3, H, W] instead of [B, H, W]
+''')
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=wrong_shape,gradient",
+                                "--xai-metrics=wsl", *SMALL)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*method 'wrong_shape' returned maps of shape*expected*"])
+    cells = report_of(pytester)["cells"]
+    assert [c["outcome"] for c in cells] == ["passed", "failed"]
+    assert "returned maps of shape" in cells[1]["message"]
+
+
+def test_cuda_request_without_cuda_skips_with_reason(pytester: pytest.Pytester) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-metrics=wsl", "--xai-device=cuda", "-rs", *SMALL)
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["*--xai-device=cuda: CUDA is not available on this machine*"])

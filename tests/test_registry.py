@@ -1,0 +1,64 @@
+"""Selector syntax and registration rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_xai.registry import Catalog, SelectorError
+
+
+@pytest.fixture
+def models() -> Catalog[str]:
+    catalog: Catalog[str] = Catalog("model")
+    for name, tags in (("alexnet", ("vanilla", "alexnet")), ("alexnet-r", ("robust", "alexnet")),
+                       ("resnet", ("vanilla", "resnet")), ("resnet-r", ("robust", "resnet")),
+                       ("resnet-pgd1", ("advprop", "resnet"))):
+        catalog.add(name, name, tags)
+    return catalog
+
+
+@pytest.mark.parametrize(("selector", "expected"), [
+    ("all", ["alexnet", "alexnet-r", "resnet", "resnet-r", "resnet-pgd1"]),
+    ("robust", ["alexnet-r", "resnet-r"]),
+    ("resnet*", ["resnet", "resnet-r", "resnet-pgd1"]),
+    ("resnet*,-advprop", ["resnet", "resnet-r"]),
+    ("-resnet", ["alexnet", "alexnet-r", "resnet-r", "resnet-pgd1"]),
+    ("-resnet*,-alexnet", ["alexnet-r"]),
+    ("resnet-r, alexnet", ["alexnet", "resnet-r"]),  # registration order, not selector order
+    ("all,-vanilla,resnet", ["alexnet-r", "resnet", "resnet-r", "resnet-pgd1"]),
+    ("*-r", ["alexnet-r", "resnet-r"]),
+])
+def test_selectors(models: Catalog[str], selector: str, expected: list[str]) -> None:
+    assert models.select(selector) == expected
+
+
+@pytest.mark.parametrize("selector", ["resnet50", "vanila", "vgg*", "all,-foo"])
+def test_unknown_token_names_it_and_lists_valid_choices(models: Catalog[str], selector: str) -> None:
+    with pytest.raises(SelectorError) as info:
+        models.select(selector)
+    bad = [t for t in selector.split(",") if t.lstrip("-") not in ("all",)][-1]
+    assert repr(bad) in str(info.value)
+    assert "alexnet-r" in str(info.value) and "robust" in str(info.value)
+
+
+@pytest.mark.parametrize("selector", ["", " ", "resnet,", ",resnet", "-"])
+def test_empty_tokens_are_errors(models: Catalog[str], selector: str) -> None:
+    with pytest.raises(SelectorError, match="empty token"):
+        models.select(selector)
+
+
+def test_among_restricts_candidates(models: Catalog[str]) -> None:
+    assert models.select("all", among=["resnet", "alexnet"]) == ["alexnet", "resnet"]
+    with pytest.raises(SelectorError):
+        models.select("resnet-r", among=["resnet"])
+
+
+@pytest.mark.parametrize("name", ["a,b", "-a", "a*", "", "a[1]"])
+def test_invalid_names_are_refused(models: Catalog[str], name: str) -> None:
+    with pytest.raises(ValueError, match="invalid model name"):
+        models.add(name, name)
+
+
+def test_duplicate_names_are_refused(models: Catalog[str]) -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        models.add("resnet", "again")
