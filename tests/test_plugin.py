@@ -141,22 +141,27 @@ def test_regression_against_a_baseline_fails_the_cell(pytester: pytest.Pytester)
     assert all(c["baseline"]["worse"] for c in report["cells"])
 
 
-def test_method_registered_in_conftest_runs_through_the_grid(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest('''
-import torch
+def readme_conftest_example() -> str:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("Register it in your `conftest.py`:", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
-def pytest_xai_register(registry):
-    @registry.method("centre_bias", group="other")
-    def centre_bias(model, images, targets):
-        b, _, h, w = images.shape
-        ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
-        return -((ys - h / 2) ** 2 + (xs - w / 2) ** 2).float().expand(b, h, w)
-''')
-    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=centre_bias,gradient",
+
+def test_readme_explainer_example_runs_through_the_grid(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(readme_conftest_example())
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=grad_x_input,gradient",
                                 "--xai-metrics=pointing_game", *SMALL)
     result.assert_outcomes(passed=2)
+    cells = report_of(pytester)["cells"]
     # Grid order is registration order: built-ins first.
-    assert [c["method"] for c in report_of(pytester)["cells"]] == ["gradient", "centre_bias"]
+    assert [c["method"] for c in cells] == ["gradient", "grad_x_input"]
+    assert cells[1]["method_params"]["function"].endswith("grad_x_input")
+
+
+def test_pyargs_runs_the_shipped_grid(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--pyargs", "pytest_xai.suite", "--xai-models=smoke-flat",
+                                "--xai-methods=gradient", "--xai-metrics=wsl", *SMALL)
+    result.assert_outcomes(passed=1)
 
 
 def test_cells_that_do_not_apply_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
