@@ -212,3 +212,30 @@ def test_cuda_request_without_cuda_skips_with_reason(pytester: pytest.Pytester) 
     result = pytester.runpytest("--xai-models=smoke-gap", "--xai-metrics=wsl", "--xai-device=cuda", "-rs", *SMALL)
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(["*--xai-device=cuda: CUDA is not available on this machine*"])
+
+
+def test_installed_package_registers_through_the_entry_point_group(pytester: pytest.Pytester,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    site = pytester.mkdir("site")
+    (site / "my_explainers.py").write_text(
+        "def register(registry):\n"
+        "    @registry.method('ones', group='other')\n"
+        "    def ones(model, images, targets):\n"
+        "        return images.new_ones(images.shape[0], *images.shape[2:])\n")
+    dist = site / "my_explainers-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: my-explainers\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[pytest_xai]\nmine = my_explainers:register\n")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    result = pytester.runpytest_subprocess("--xai-list")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["  ones * [[]other]"])
+
+
+def test_console_script_help() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "pytest_xai.cli", "--help"], capture_output=True, text=True,
+                         check=True)
+    assert "pytest-xai" in out.stdout and "pytest benchmarks --xai-models=all" in out.stdout
