@@ -23,7 +23,7 @@ from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry
 from pytest_xai.selection import Cell
 from pytest_xai.stats import paired_one_sided_p, unpaired_one_sided_p
-from pytest_xai.store import ScoreStore
+from pytest_xai.store import ScoreStore, source_digest
 
 if TYPE_CHECKING:
     import torch
@@ -102,8 +102,8 @@ class Runner:
     # -- computation ----------------------------------------------------------
     def _maps_key(self, model: str, method: Method) -> dict[str, Any]:
         return {"version": self.version, "weights": self.model(model)[1], "data": self.images(model)[1],
-                "method": method.name, "params": method.params(), "seed": self.cfg.seed,
-                "device": self.device.type}
+                "method": method.name, "params": method.params(), "code": source_digest(method.implementation),
+                "seed": self.cfg.seed, "device": self.device.type}
 
     def maps(self, model: str, method: Method) -> tuple["torch.Tensor", float, bool]:
         """Maps [N, H, W] (CPU float32), seconds it took to compute them, cached?"""
@@ -132,14 +132,13 @@ class Runner:
 
     def scores(self, model: str, method: Method, metric: "Metric") -> Scores:
         """Per-image scores of ``metric`` on the maps of (model, method)."""
-        key = {**self._maps_key(model, method), "metric": metric.name, "metric_params": metric.params()}
-        map_seconds: list[float] = []
+        key = {**self._maps_key(model, method), "metric": metric.name, "metric_params": metric.params(),
+               "metric_code": source_digest(type(metric))}
 
         def compute() -> bytes:
             import torch
 
             maps, seconds, _ = self.maps(model, method)
-            map_seconds.append(seconds)
             loaded = self.model(model)[0]
             image_set = self.images(model)[0]
             with torch.no_grad():

@@ -42,6 +42,11 @@ def select_grid(registry: Registry, cfg: XaiConfig) -> Grid:
         raise SelectorError(f"unknown benchmark {cfg.benchmark!r}; valid: "
                             f"{', '.join(registry.benchmarks.names())}")
     models = registry.models.select(cfg.models, among=registry.model_names(cfg.benchmark))
-    return Grid(benchmark=cfg.benchmark, models=tuple(models),
+    grid = Grid(benchmark=cfg.benchmark, models=tuple(models),
                 methods=tuple(registry.methods.select(cfg.methods)),
                 metrics=tuple(registry.metrics.select(cfg.metrics)))
+    ids = [c.id for c in grid.cells]
+    clashes = sorted({i for i in ids if ids.count(i) > 1})
+    if clashes:
+        raise SelectorError(f"these cells would share a test id: {', '.join(clashes)}; rename a model or method")
+    return grid

@@ -12,6 +12,7 @@ pytest-xdist workers never compute the same entry twice nor read half a file.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -27,6 +28,17 @@ MAGIC = b"pytest-xai-store/1"
 def key_digest(key: dict[str, Any]) -> str:
     """The sha256 of a key's canonical JSON."""
     return hashlib.sha256(json.dumps(key, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def source_digest(target: Any) -> str:
+    """sha256 of a function's or class's source (of its bytecode when there is no source),
+    so that editing an explainer or metric invalidates what it computed."""
+    try:
+        text = inspect.getsource(target).encode()
+    except (OSError, TypeError):
+        code = getattr(target, "__code__", None)
+        text = code.co_code + repr(code.co_consts).encode() if code is not None else repr(target).encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 class ScoreStore:

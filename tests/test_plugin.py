@@ -111,6 +111,21 @@ def test_second_identical_run_computes_nothing(pytester: pytest.Pytester) -> Non
     assert not any(c["cached"] for c in report_of(pytester)["cells"])
 
 
+def test_editing_an_explainer_invalidates_its_cached_maps(pytester: pytest.Pytester) -> None:
+    source = ("def pytest_xai_register(registry):\n"
+              "    @registry.method('flat', group='other')\n"
+              "    def flat(model, images, targets):\n"
+              "        return images.new_zeros(images.shape[0], *images.shape[2:]) + {value}\n")
+    args = ["--xai-models=smoke-gap", "--xai-methods=flat", "--xai-metrics=wsl", *SMALL]
+    pytester.makeconftest(source.format(value=1.0))
+    pytester.runpytest(*args).assert_outcomes(passed=1)
+    pytester.runpytest(*args).assert_outcomes(passed=1)
+    assert report_of(pytester)["cells"][0]["cached"] is True
+    pytester.makeconftest(source.format(value=2.0))
+    pytester.runpytest(*args).assert_outcomes(passed=1)
+    assert report_of(pytester)["cells"][0]["cached"] is False
+
+
 def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) -> None:
     args = ["--xai-models=all", "--xai-metrics=pointing_game,insertion", *SMALL]
     pytester.runpytest_subprocess(*args, "-n", "0", "--xai-report=serial.json", "--xai-cache-dir=c0"

@@ -62,3 +62,25 @@ def test_invalid_names_are_refused(models: Catalog[str], name: str) -> None:
 def test_duplicate_names_are_refused(models: Catalog[str]) -> None:
     with pytest.raises(ValueError, match="already registered"):
         models.add("resnet", "again")
+
+
+def test_ambiguous_cell_ids_are_refused() -> None:
+    from pytest_xai.builtins import register_builtins
+    from pytest_xai.methods.base import FunctionMethod
+    from pytest_xai.models.spec import ModelSpec
+    from pytest_xai.options import XaiConfig
+    from pytest_xai.registry import Registry
+    from pytest_xai.selection import select_grid
+
+    registry = Registry()
+    register_builtins(registry)
+    smoke = registry.models["smoke-gap"]
+    # "smoke-gap" + "x-gradient" and "smoke-gap-x" + "gradient" both give smoke-gap-x-gradient-wsl.
+    registry.add_model(ModelSpec(name="smoke-gap-x", benchmark="smoke", arch="x", training="untrained",
+                                 loader=smoke.loader, weights="same"))
+    registry.add_method(FunctionMethod(fn=lambda m, i, t: i, name="x-gradient", group="other"))
+    cfg = XaiConfig(models="smoke-gap,smoke-gap-x", methods="gradient,x-gradient", metrics="wsl",
+                    benchmark="smoke", device="cpu", images=None, seed=0, report=None, cache_dir=None,
+                    baseline=None, baseline_alpha=0.01)
+    with pytest.raises(SelectorError, match="smoke-gap-x-gradient-wsl"):
+        select_grid(registry, cfg)

@@ -37,6 +37,11 @@ class Method:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                 if f.name != "fn" and f.name not in ("name", "group", "tags")}
 
+    @property
+    def implementation(self) -> Any:
+        """The code that computes the maps (its source is part of the score store's key)."""
+        return type(self)
+
     def applies_to(self, spec: "ModelSpec") -> str | None:
         """None if the method can explain this model, else the reason it cannot."""
         return None
@@ -64,6 +69,10 @@ class FunctionMethod(Method):
 
     def params(self) -> dict[str, Any]:
         return {"batch_size": self.batch_size, "function": f"{self.fn.__module__}.{self.fn.__qualname__}"}
+
+    @property
+    def implementation(self) -> Any:
+        return self.fn
 
     def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
                 seed: int) -> "torch.Tensor":
