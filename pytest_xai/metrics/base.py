@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-import torch
-from torch import Tensor
+if TYPE_CHECKING:
+    from torch import Tensor
 
 REFERENCE_SIDE = 224
 """Image side (px) at which the reference implementations state their pixel parameters."""
@@ -23,6 +23,8 @@ def scaled(value_at_224: float, h: int, w: int, power: int = 1) -> float:
 
 def check_inputs(images: Tensor, maps: Tensor, boxes: Tensor | None = None) -> tuple[int, int, int]:
     """Validate shapes ([B,3,H,W], [B,H,W], [B,4]) and finiteness of the maps; return (B, H, W)."""
+    import torch
+
     if images.ndim != 4:
         raise ValueError(f"images must be [B, C, H, W], got {tuple(images.shape)}")
     b, _, h, w = images.shape

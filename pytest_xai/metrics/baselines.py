@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 
 def centred_gaussian(h: int, w: int, sigma: float | None = None,
@@ -18,6 +21,8 @@ def centred_gaussian(h: int, w: int, sigma: float | None = None,
     decides which threshold yields which disc, and side/4 lets the 0..0.99 sweep span
     discs from a few pixels to the whole image.
     """
+    import torch
+
     sigma = (h * w) ** 0.5 / 4 if sigma is None else sigma
     y = torch.arange(h, dtype=torch.float32, device=device) - (h - 1) / 2
     x = torch.arange(w, dtype=torch.float32, device=device) - (w - 1) / 2
@@ -27,5 +32,7 @@ def centred_gaussian(h: int, w: int, sigma: float | None = None,
 def uniform_random(b: int, h: int, w: int, seed: int,
                    device: torch.device | str | None = None) -> Tensor:
     """Uniform [0, 1) noise maps from a seeded CPU ``torch.Generator``: float32 [b, h, w]."""
+    import torch
+
     generator = torch.Generator().manual_seed(seed)
     return torch.rand(b, h, w, generator=generator).to(device)

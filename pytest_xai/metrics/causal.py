@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
-
-import numpy as np
-import torch
-import torch.nn.functional as F
-from scipy import ndimage
-from torch import Tensor
+from typing import TYPE_CHECKING, Callable
 
 from .base import Metric, check_inputs, scaled
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def auc(curves: Tensor) -> Tensor:
@@ -27,6 +24,11 @@ def gaussian_blur(images: Tensor, kernel_size: int, sigma: float) -> Tensor:
     truncate 4) of a centred delta on a ``kernel_size``-square grid; it is separable, so
     it is built as the outer product of the 1-D filter of a delta (a tiny CPU step).
     """
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from scipy import ndimage
+
     delta = np.zeros(kernel_size)
     delta[kernel_size // 2] = 1.0
     k1 = torch.from_numpy(ndimage.gaussian_filter1d(delta, sigma))
@@ -71,27 +73,29 @@ class CausalMetric(Metric):
         """The images before the first step and after the last one."""
         raise NotImplementedError
 
-    @torch.no_grad()
     def curves(self, model: Callable[[Tensor], Tensor], images: Tensor, targets: Tensor,
                maps: Tensor) -> Tensor:
         """Target-class probabilities along the game: float32 [B, n_steps + 1] on CPU."""
-        b, h, w = check_inputs(images, maps)
-        n = h * w
-        step = self.pixels_per_step(h, w)
-        points = -(-n // step) + 1
-        device = images.device
-        start, finish = self.endpoints(images)
-        order = torch.sort(maps.to(device).reshape(b, n), dim=1, descending=True, stable=True).indices
-        rank = torch.empty_like(order).scatter_(1, order, torch.arange(n, device=device).expand(b, n))
-        targets = targets.to(device).long()
-        out = torch.empty(b * points, dtype=torch.float32, device=device)
-        for lo in range(0, b * points, self.batch_size):
-            pair = torch.arange(lo, min(lo + self.batch_size, b * points), device=device)
-            img, k = pair // points, pair % points
-            changed = (rank[img] < (k * step)[:, None]).view(-1, 1, h, w)
-            probs = model(torch.where(changed, finish[img], start[img])).float().softmax(dim=1)
-            out[pair] = probs.gather(1, targets[img, None])[:, 0]
-        return out.view(b, points).cpu()
+        import torch
+
+        with torch.no_grad():
+            b, h, w = check_inputs(images, maps)
+            n = h * w
+            step = self.pixels_per_step(h, w)
+            points = -(-n // step) + 1
+            device = images.device
+            start, finish = self.endpoints(images)
+            order = torch.sort(maps.to(device).reshape(b, n), dim=1, descending=True, stable=True).indices
+            rank = torch.empty_like(order).scatter_(1, order, torch.arange(n, device=device).expand(b, n))
+            targets = targets.to(device).long()
+            out = torch.empty(b * points, dtype=torch.float32, device=device)
+            for lo in range(0, b * points, self.batch_size):
+                pair = torch.arange(lo, min(lo + self.batch_size, b * points), device=device)
+                img, k = pair // points, pair % points
+                changed = (rank[img] < (k * step)[:, None]).view(-1, 1, h, w)
+                probs = model(torch.where(changed, finish[img], start[img])).float().softmax(dim=1)
+                out[pair] = probs.gather(1, targets[img, None])[:, 0]
+            return out.view(b, points).cpu()
 
     def score(self, model: Callable[[Tensor], Tensor], images: Tensor, targets: Tensor,
               maps: Tensor, boxes: Tensor) -> Tensor:
@@ -109,6 +113,8 @@ class Deletion(CausalMetric):
     higher_is_better = False
 
     def endpoints(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        import torch
+
         return images, torch.zeros_like(images)
 
 
@@ -148,6 +154,8 @@ class Insertion(CausalMetric):
         return kernel, sigma
 
     def endpoints(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        import torch
+
         if self.substrate == "zeros":
             return torch.zeros_like(images), images
         return gaussian_blur(images, *self.blur_params(*images.shape[-2:])), images

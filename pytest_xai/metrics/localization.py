@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
-
-import numpy as np
-import torch
-from scipy import ndimage
-from torch import Tensor
+from typing import TYPE_CHECKING, Callable
 
 from .base import Metric, check_inputs, scaled
+
+if TYPE_CHECKING:
+    import numpy as np
+    from torch import Tensor
 
 
 def argmax_points(maps: Tensor) -> Tensor:
     """Per map, the (x, y) of its first maximum in row-major order: LongTensor [B, 2]."""
+    import torch
+
     w = maps.shape[-1]
     flat = maps.reshape(maps.shape[0], -1).argmax(dim=1)
     return torch.stack((flat % w, flat // w), dim=1)
@@ -25,6 +26,8 @@ def box_iou(a: Tensor, b: Tensor) -> Tensor:
 
     Broadcasts over leading dimensions; returns float64.
     """
+    import torch
+
     a, b = a.long(), b.long()
     iw = (torch.minimum(a[..., 2], b[..., 2]) - torch.maximum(a[..., 0], b[..., 0]) + 1).clamp(min=0)
     ih = (torch.minimum(a[..., 3], b[..., 3]) - torch.maximum(a[..., 1], b[..., 1]) + 1).clamp(min=0)
@@ -71,6 +74,8 @@ class PointingGame(Metric):
 
     def score(self, model: Callable[[Tensor], Tensor], images: Tensor, targets: Tensor,
               maps: Tensor, boxes: Tensor) -> Tensor:
+        import torch
+
         _, h, w = check_inputs(images, maps, boxes)
         points = argmax_points(maps)
         boxes = boxes.to(points.device).long()
@@ -81,6 +86,8 @@ class PointingGame(Metric):
         return hit.float().cpu()
 
     def aggregate(self, scores: Tensor, targets: Tensor) -> float:
+        import torch
+
         targets = targets.to(scores.device).long()
         hits = torch.bincount(targets, weights=scores.double())
         counts = torch.bincount(targets)
@@ -121,14 +128,19 @@ class WSL(Metric):
     tags = ("localization",)
 
     _CHUNK_PIXELS = 1 << 22  # labelled pixels per scipy call
-    _SLICEWISE_8 = np.pad(np.ones((1, 3, 3), bool), ((1, 1), (0, 0), (0, 0)))
 
     def thresholds(self) -> Tensor:
         """The CAM thresholds of the sweep (float64), as ``numpy.arange(0, 1, interval)``."""
+        import numpy as np
+        import torch
+
         return torch.from_numpy(np.arange(0, 1, self.cam_curve_interval))
 
     def predict_boxes(self, maps: Tensor) -> Tensor:
         """Predicted boxes per image and threshold: LongTensor [B, T, 4] on the maps' device."""
+        import numpy as np
+        import torch
+
         b, h, w = maps.shape
         flat = maps.reshape(b, -1).double()
         lo, hi = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
@@ -145,8 +157,12 @@ class WSL(Metric):
 
     def _largest_component_boxes(self, fg: np.ndarray) -> np.ndarray:
         """Inclusive box of the largest 8-connected component of each slice of fg [S, H, W]."""
+        import numpy as np
+        from scipy import ndimage
+
+        slicewise_8 = np.pad(np.ones((1, 3, 3), bool), ((1, 1), (0, 0), (0, 0)))
         s, h, w = fg.shape
-        labels, _ = ndimage.label(fg, structure=self._SLICEWISE_8)
+        labels, _ = ndimage.label(fg, structure=slicewise_8)
         labels = labels.reshape(s, h * w)
         counts = np.bincount(labels.ravel())
         counts[0] = 0
