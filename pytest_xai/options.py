@@ -16,6 +16,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game)", "all"),
     ("benchmark", "benchmark to run on", "smoke"),
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),
+    ("profile", "method budgets: paper (the paper's) | fast (capped) | auto (fast on CPU, paper on CUDA)",
+     "auto"),
     ("images", "images per model (default: the benchmark's own)", ""),
     ("seed", "seed of every random choice (images, random maps, methods)", "0"),
     ("report", "where the JSON report is written", "reports/xai-report.json"),
@@ -24,6 +26,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("baseline-alpha", "significance level of the one-sided baseline test", "0.01"),
 )
 
+PROFILES = ("auto", "fast", "paper")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
@@ -51,6 +54,7 @@ class XaiConfig:
     metrics: str
     benchmark: str
     device: str
+    profile: str
     images: int | None
     seed: int
     report: Path
@@ -90,6 +94,9 @@ def read_config(config: pytest.Config) -> XaiConfig:
     device = _value(config, "device")
     if not _DEVICE.match(device):
         raise pytest.UsageError(f"--xai-device: invalid value {device!r}; expected auto, cpu, cuda or cuda:N")
+    profile = _value(config, "profile")
+    if profile not in PROFILES:
+        raise pytest.UsageError(f"--xai-profile: invalid value {profile!r}; expected {', '.join(PROFILES)}")
     images = _value(config, "images")
     baseline = _value(config, "baseline")
     root = Path(config.rootpath)
@@ -99,6 +106,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         metrics=_value(config, "metrics"),
         benchmark=_value(config, "benchmark"),
         device=device,
+        profile=profile,
         images=_parse("images", images, _positive_int, "a positive integer") if images else None,
         seed=_parse("seed", _value(config, "seed"), int, "an integer"),
         report=root / _value(config, "report"),

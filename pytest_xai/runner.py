@@ -48,6 +48,13 @@ def resolve_device(name: str) -> "torch.device":
     return device
 
 
+def resolve_profile(profile: str, device: "torch.device") -> str:
+    """``auto`` -> ``paper`` on CUDA, ``fast`` elsewhere."""
+    if profile != "auto":
+        return profile
+    return "paper" if device.type == "cuda" else "fast"
+
+
 @dataclass(frozen=True)
 class Scores:
     """Per-image scores of one (model, method, metric) and how they were obtained."""
@@ -70,6 +77,7 @@ class Runner:
         self.benchmark = registry.benchmarks[cfg.benchmark]
         self.store = ScoreStore(cfg.cache_dir)
         self.version = __version__
+        self.profile = resolve_profile(cfg.profile, device)
         self._models: dict[str, tuple["LoadedModel", str]] = {}
         self._images: tuple["ImageSet", str] | None = None
         self._baseline = load_baseline(cfg.baseline) if cfg.baseline else None
@@ -94,10 +102,13 @@ class Runner:
         return self._images
 
     def method(self, model: str, name: str) -> Method:
-        """The registered method with the model's per-benchmark overrides applied."""
+        """The registered method with the model's own hyperparameters (its benchmark's
+        Table A1), then the run's profile applied."""
         method = self.registry.methods[name]
         overrides = self.registry.models[model].method_params.get(name, {})
-        return dataclasses.replace(method, **overrides) if overrides else method
+        if overrides:
+            method = dataclasses.replace(method, **overrides)
+        return method.with_profile(self.profile)
 
     # -- computation ----------------------------------------------------------
     def _maps_key(self, model: str, method: Method) -> dict[str, Any]:
@@ -164,7 +175,7 @@ class Runner:
                                   "index": cell.index, "higher_is_better": metric.higher_is_better,
                                   "bounds": list(metric.bounds), "method_params": method.params(),
                                   "metric_params": metric.params(),
-                                  "device": str(self.device)}
+                                  "device": str(self.device), "profile": self.profile}
         reason = method.applies_to(spec)
         if reason is not None:
             return {**record, "skip_reason": f"{cell.method} does not apply: {reason}"}

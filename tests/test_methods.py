@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import pytest
 import torch
 
@@ -61,3 +64,15 @@ def test_gradcam_needs_a_cam_layer(registry: Registry) -> None:
     spec = replace(registry.models["smoke-gap"], cam_layer=None)
     assert "no CAM layer" in GradCAM().applies_to(spec)
     assert GradCAM().applies_to(registry.models["smoke-gap"]) is None
+
+
+def test_fast_profile_caps_budgets_and_paper_keeps_them() -> None:
+    @dataclass(frozen=True)
+    class Budgeted(Gradient):
+        fast_caps: ClassVar[dict[str, int]] = {"samples": 100}
+        samples: int = 1000
+
+    assert Budgeted().with_profile("fast").samples == 100
+    assert Budgeted(samples=10).with_profile("fast").samples == 10
+    assert Budgeted().with_profile("paper").samples == 1000
+    assert Gradient().with_profile("fast") == Gradient()

@@ -48,6 +48,7 @@ def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, 
 
 @pytest.mark.parametrize(("option", "value"), [("--xai-images", "0"), ("--xai-images", "ten"),
                                                ("--xai-seed", "1.5"), ("--xai-device", "gpu"),
+                                               ("--xai-profile", "quick"),
                                                ("--xai-baseline-alpha", "1.5")])
 def test_malformed_values_are_usage_errors(pytester: pytest.Pytester, option: str, value: str) -> None:
     result = pytester.runpytest("--xai-models=all", f"{option}={value}")

@@ -30,7 +30,15 @@ class Method:
     name: ClassVar[str]
     group: ClassVar[str]
     tags: ClassVar[tuple[str, ...]] = ()
+    #: budget field -> its cap under the ``fast`` profile (the value used is min(value, cap))
+    fast_caps: ClassVar[dict[str, int]] = {}
     batch_size: int = 32
+
+    def with_profile(self, profile: str) -> "Method":
+        """This method under ``profile``: ``paper`` leaves it as is, ``fast`` caps its budgets."""
+        if profile == "paper" or not self.fast_caps:
+            return self
+        return dataclasses.replace(self, **{f: min(getattr(self, f), cap) for f, cap in self.fast_caps.items()})
 
     def params(self) -> dict[str, Any]:
         """Hyperparameters as plain JSON values."""
