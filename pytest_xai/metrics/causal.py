@@ -56,7 +56,7 @@ class CausalMetric(Metric):
     """
 
     step: int | None = None
-    batch_size: int = 64
+    batch_size: int = 256
 
     bounds = (0.0, 1.0)
     tags = ("causal",)
