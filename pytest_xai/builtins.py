@@ -18,7 +18,8 @@ def register_builtins(registry: Registry) -> None:
 
     registry.add_benchmark(Benchmark(
         name="smoke", description="coloured squares on noise, untrained tiny CNNs: for tests only",
-        load=smoke_data.load, class_names=smoke_data.CLASS_NAMES, default_images=16, tags=("synthetic",)))
+        load=smoke_data.load, class_names=smoke_data.CLASS_NAMES, default_images=16, default_subset="random",
+        tags=("synthetic",)))
     for name, gap in (("smoke-gap", True), ("smoke-flat", False)):
         registry.add_model(ModelSpec(
             name=name, benchmark="smoke", arch=name, training="untrained",

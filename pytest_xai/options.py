@@ -19,6 +19,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("profile", "method budgets: paper (the paper's) | fast (capped) | auto (fast on CPU, paper on CUDA)",
      "auto"),
     ("images", "images per model (default: the benchmark's own)", ""),
+    ("subset", "cl (images the model's vanilla/robust pair both classify correctly, as the paper's "
+               "ImageNet-CL) | random | auto (the benchmark's default)", "auto"),
     ("seed", "seed of every random choice (images, random maps, methods)", "0"),
     ("report", "where the JSON report is written", "reports/xai-report.json"),
     ("cache-dir", "the score store's directory", ".xai-cache"),
@@ -27,6 +29,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 PROFILES = ("auto", "fast", "paper")
+SUBSETS = ("auto", "cl", "random")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
@@ -55,6 +58,7 @@ class XaiConfig:
     benchmark: str
     device: str
     profile: str
+    subset: str
     images: int | None
     seed: int
     report: Path
@@ -97,6 +101,9 @@ def read_config(config: pytest.Config) -> XaiConfig:
     profile = _value(config, "profile")
     if profile not in PROFILES:
         raise pytest.UsageError(f"--xai-profile: invalid value {profile!r}; expected {', '.join(PROFILES)}")
+    subset = _value(config, "subset")
+    if subset not in SUBSETS:
+        raise pytest.UsageError(f"--xai-subset: invalid value {subset!r}; expected {', '.join(SUBSETS)}")
     images = _value(config, "images")
     baseline = _value(config, "baseline")
     root = Path(config.rootpath)
@@ -107,6 +114,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         benchmark=_value(config, "benchmark"),
         device=device,
         profile=profile,
+        subset=subset,
         images=_parse("images", images, _positive_int, "a positive integer") if images else None,
         seed=_parse("seed", _value(config, "seed"), int, "an integer"),
         report=root / _value(config, "report"),

@@ -48,6 +48,9 @@ def resolve_device(name: str) -> "torch.device":
     return device
 
 
+MAX_POOL_FACTOR = 16
+
+
 def resolve_profile(profile: str, device: "torch.device") -> str:
     """``auto`` -> ``paper`` on CUDA, ``fast`` elsewhere."""
     if profile != "auto":
@@ -79,7 +82,8 @@ class Runner:
         self.version = __version__
         self.profile = resolve_profile(cfg.profile, device)
         self._models: dict[str, tuple["LoadedModel", str]] = {}
-        self._images: tuple["ImageSet", str] | None = None
+        self.subset = cfg.subset if cfg.subset != "auto" else self.benchmark.default_subset
+        self._images: dict[tuple[str, ...], tuple["ImageSet", str]] = {}
         self._baseline = load_baseline(cfg.baseline) if cfg.baseline else None
 
     # -- inputs ---------------------------------------------------------------
@@ -94,12 +98,62 @@ class Runner:
         return self._models[name]
 
     def images(self, model: str) -> tuple["ImageSet", str]:
-        """The evaluation images of ``model`` and their content hash."""
-        if self._images is None:
-            n = self.cfg.images or self.benchmark.default_images
+        """The evaluation images of ``model`` and their content hash.
+
+        ``random``: the first N images the benchmark draws with the seed. ``cl`` (the
+        paper's ImageNet-CL): the first N of those that every model of the model's CL
+        group classifies correctly (see ``cl_group``), drawing more until N are found
+        or ``MAX_POOL_FACTOR * N`` were tried; then fewer than N are used.
+        """
+        n = self.cfg.images or self.benchmark.default_images
+        group = self.cl_group(model) if self.subset == "cl" else ()
+        if group not in self._images:
             image_set = self.benchmark.load(n, self.cfg.seed)
-            self._images = (image_set, image_set.sha256())
-        return self._images
+            pool = n
+            while group:
+                correct = [self.predictions(m, image_set)[0] == image_set.labels for m in group]
+                keep = [i for i in range(len(image_set)) if all(c[i] for c in correct)]
+                if len(keep) >= n or pool >= MAX_POOL_FACTOR * n:
+                    image_set = image_set.subset(keep[:n])
+                    break
+                pool *= 2
+                image_set = self.benchmark.load(pool, self.cfg.seed)
+            self._images[group] = (image_set, image_set.sha256())
+        return self._images[group]
+
+    def cl_group(self, model: str) -> tuple[str, ...]:
+        """The models whose correct answers define ``model``'s CL subset: the vanilla and
+        robust models of its architecture in its benchmark (so AdvProp models share
+        their architecture's pair), or the model alone when it has no such pair."""
+        spec = self.registry.models[model]
+        pair = tuple(e.name for e in self.registry.models
+                     if e.obj.benchmark == spec.benchmark and e.obj.arch == spec.arch
+                     and e.obj.training in ("vanilla", "robust"))
+        has_pair = {self.registry.models[m].training for m in pair} == {"vanilla", "robust"}
+        return pair if has_pair else (model,)
+
+    def predictions(self, model: str, image_set: "ImageSet") -> tuple["torch.Tensor", "torch.Tensor"]:
+        """The model's predicted classes [N] and softmax probability of the true class [N]."""
+        import torch
+
+        def compute() -> bytes:
+            loaded = self.model(model)[0]
+            preds, probs = [torch.zeros(0, dtype=torch.long)], [torch.zeros(0)]
+            with torch.no_grad():
+                for lo in range(0, len(image_set), 256):
+                    x = loaded.normalize(image_set.images[lo:lo + 256].to(self.device))
+                    p = loaded(x).float().softmax(dim=1).cpu()
+                    preds.append(p.argmax(dim=1))
+                    probs.append(p.gather(1, image_set.labels[lo:lo + 256, None])[:, 0])
+            buffer = io.BytesIO()
+            torch.save({"predicted": torch.cat(preds), "confidence": torch.cat(probs)}, buffer)
+            return buffer.getvalue()
+
+        key = {"version": self.version, "weights": self.model(model)[1], "data": image_set.sha256(),
+               "device": self.device.type}
+        payload, _ = self.store.get_or_compute("predictions", key, compute)
+        entry = torch.load(io.BytesIO(payload), weights_only=True)
+        return entry["predicted"], entry["confidence"]
 
     def method(self, model: str, name: str) -> Method:
         """The registered method with the model's own hyperparameters (its benchmark's
@@ -186,13 +240,22 @@ class Runner:
         values = scores.values
         record.update({
             "n": len(values), "mean": _mean(values), "std": _std(values), "median": _median(values),
-            "aggregate": scores.aggregate, "scores": values, "image_ids": list(image_set.ids),
+            "aggregate": scores.aggregate, "scores": values, "model_info": self.model_info(cell.model),
             "seconds_per_image": scores.map_seconds / max(len(values), 1), "cached": scores.cached,
             "reference": {"map": reference.name, "mean": _mean(ref_scores.values),
                           "p_value": paired_one_sided_p(values, ref_scores.values, metric.higher_is_better)},
             "baseline": self._compare_with_baseline(cell, values, list(image_set.ids), metric.higher_is_better),
         })
         return record
+
+    def model_info(self, model: str) -> dict[str, Any]:
+        """What the report says of a model's evaluation images and its answers on them."""
+        image_set = self.images(model)[0]
+        predicted, confidence = self.predictions(model, image_set)
+        return {"subset": self.subset, "cl_group": list(self.cl_group(model)) if self.subset == "cl" else None,
+                "image_ids": list(image_set.ids),
+                "accuracy": float((predicted == image_set.labels).float().mean()) if len(image_set) else None,
+                "confidence": confidence.tolist()}
 
     def _compare_with_baseline(self, cell: Cell, values: list[float], ids: list[str],
                                higher_is_better: bool) -> dict[str, Any] | None:

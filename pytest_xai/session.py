@@ -87,7 +87,7 @@ class XaiSession:
         config = {"benchmark": self.grid.benchmark, "models": list(self.grid.models),
                   "methods": list(self.grid.methods), "metrics": list(self.grid.metrics),
                   "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
-                  "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile,
+                  "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile, "subset": self.cfg.subset,
                   "baseline": str(self.cfg.baseline) if self.cfg.baseline else None}
         write_report(self.cfg.report, build_report(config, models, list(self.records.values())))
         session.config.get_terminal_writer().line(f"\npytest-xai: report written to {self.cfg.report}")

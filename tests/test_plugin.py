@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 SMALL = ["--xai-benchmark=smoke", "--xai-images=6", "-p", "no:cacheprovider"]
-N_CELLS = 2 * 2 * 4  # smoke models x built-in methods x metrics
+FAST_METHODS = "--xai-methods=gradient,gradcam"
+N_CELLS = 2 * 2 * 4  # smoke models x FAST_METHODS x metrics
 RUN_DEPENDENT = ("seconds_per_image", "cached")
 
 
@@ -71,7 +72,7 @@ def test_explicit_path_holding_the_grid_without_selection_skips_with_reason(pyte
 
 
 def test_grid_runs_in_a_repo_without_our_test_files(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--xai-models=all", "-v", *SMALL)
+    result = pytester.runpytest("--xai-models=all", FAST_METHODS, "-v", *SMALL)
     result.assert_outcomes(passed=N_CELLS)
     result.stdout.fnmatch_lines(["*test_cell?smoke-gap-gradient-pointing_game? PASSED*",
                                  "*test_cell?smoke-flat-gradcam-deletion? PASSED*"])
@@ -100,7 +101,7 @@ def test_ini_selection_turns_the_grid_on(pytester: pytest.Pytester) -> None:
 
 
 def test_second_identical_run_computes_nothing(pytester: pytest.Pytester) -> None:
-    args = ["--xai-models=smoke-gap", "--xai-metrics=pointing_game,deletion", *SMALL]
+    args = ["--xai-models=smoke-gap", FAST_METHODS, "--xai-metrics=pointing_game,deletion", *SMALL]
     pytester.runpytest(*args).assert_outcomes(passed=4)
     first = report_of(pytester)
     pytester.runpytest(*args).assert_outcomes(passed=4)
@@ -128,7 +129,7 @@ def test_editing_an_explainer_invalidates_its_cached_maps(pytester: pytest.Pytes
 
 
 def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) -> None:
-    args = ["--xai-models=all", "--xai-metrics=pointing_game,insertion", *SMALL]
+    args = ["--xai-models=all", FAST_METHODS, "--xai-metrics=pointing_game,insertion", *SMALL]
     pytester.runpytest_subprocess(*args, "-n", "0", "--xai-report=serial.json", "--xai-cache-dir=c0"
                                   ).assert_outcomes(passed=8)
     result = pytester.runpytest_subprocess(*args, "-n", "2", "--dist", "loadgroup",
@@ -225,7 +226,8 @@ def test_cuda_request_without_cuda_skips_with_reason(pytester: pytest.Pytester) 
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-metrics=wsl", "--xai-device=cuda", "-rs", *SMALL)
+    result = pytester.runpytest("--xai-models=smoke-gap", FAST_METHODS, "--xai-metrics=wsl", "--xai-device=cuda",
+                                "-rs", *SMALL)
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(["*--xai-device=cuda: CUDA is not available on this machine*"])
 

@@ -34,6 +34,14 @@ class ImageSet:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def subset(self, indices: list[int]) -> "ImageSet":
+        """The images at ``indices``, in that order."""
+        import torch
+
+        index = torch.tensor(indices, dtype=torch.long)
+        return ImageSet(images=self.images[index], labels=self.labels[index], boxes=self.boxes[index],
+                        ids=tuple(self.ids[i] for i in indices))
+
     def sha256(self) -> str:
         """A content hash of the pixels, labels, boxes and ids."""
         digest = hashlib.sha256()
@@ -48,8 +56,10 @@ class ImageSet:
 class Benchmark:
     """A data set with boxes, plus the models registered under its name.
 
-    ``load(n, seed)`` returns ``n`` evaluation images chosen with ``seed``
-    (deterministically: the same call gives the same set on every machine).
+    ``load(n, seed)`` returns ``n`` evaluation images chosen with ``seed``,
+    deterministically (the same call gives the same set on every machine) and
+    prefix-stable (``load(n, s)`` is the first ``n`` images of ``load(m, s)``, m >= n).
+    ``default_subset`` is ``cl`` or ``random`` (see ``Runner.images``).
     """
 
     name: str
@@ -57,4 +67,5 @@ class Benchmark:
     load: Callable[[int, int], ImageSet]
     class_names: tuple[str, ...]
     default_images: int
+    default_subset: str = "cl"
     tags: tuple[str, ...] = ()

@@ -4,7 +4,8 @@ Schema ``pytest-xai/1``::
 
     {"schema", "environment": {python, platform, packages, device},
      "config": {benchmark, models, methods, metrics, images, seed, device, baseline},
-     "models": [{name, arch, training, tags, weights, card, image_ids, ...}],
+     "models": [{name, arch, training, tags, weights, card, subset, cl_group, image_ids,
+                 accuracy, confidence (per image: softmax probability of the label), ...}],
      "cells": [{model, method, metric, outcome, n, mean, std, median, aggregate,
                 higher_is_better, bounds, scores, seconds_per_image, reference,
                 baseline, method_params, metric_params, ...}],
@@ -44,21 +45,21 @@ def environment(device: str | None) -> dict[str, Any]:
 
 def build_report(config: dict[str, Any], models: list[dict[str, Any]], cells: list[dict[str, Any]],
                  claims: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Assemble the report; per-model image ids move from the cells to their model."""
-    image_ids: dict[str, list[str]] = {}
+    """Assemble the report; each cell's ``model_info`` moves to its model's entry."""
+    infos: dict[str, dict[str, Any]] = {}
     devices = {c.get("device") for c in cells if c.get("device")}
     clean_cells = []
     for cell in sorted(cells, key=lambda c: c["index"]):
         cell = dict(cell)
-        ids = cell.pop("image_ids", None)
-        if ids is not None:
-            image_ids.setdefault(cell["model"], ids)
+        info = cell.pop("model_info", None)
+        if info is not None:
+            infos.setdefault(cell["model"], info)
         clean_cells.append(cell)
     return _plain({
         "schema": SCHEMA,
         "environment": environment(", ".join(sorted(devices)) or None),
         "config": config,
-        "models": [{**m, "image_ids": image_ids.get(m["name"])} for m in models],
+        "models": [{**m, **infos.get(m["name"], {"image_ids": None})} for m in models],
         "cells": clean_cells,
         "claims": claims or [],
     })

@@ -20,7 +20,7 @@ def test_cell(xai_cell: Cell, xai_runner: Runner, record_property) -> None:
         pytest.skip(record["skip_reason"])
     low, high = record["bounds"]
     scores = record["scores"]
-    assert record["n"] == len(record["image_ids"]) > 0, "expected one score per image"
+    assert record["n"] == len(record["model_info"]["image_ids"]) > 0, "expected one score per image"
     bad = [(i, s) for i, s in enumerate(scores) if not (math.isfinite(s) and low <= s <= high)]
     assert not bad, f"scores not finite or outside [{low}, {high}] (image index, score): {bad[:10]}"
     baseline = record["baseline"]
