@@ -13,6 +13,7 @@ from pytest_xai.registry import Registry
 
 def register_builtins(registry: Registry) -> None:
     """Fill ``registry`` with everything built in."""
+    from pytest_xai.claims.paper import PAPER_CLAIMS
     from pytest_xai.methods import BUILTIN_METHODS
     from pytest_xai.metrics import ALL_METRICS
 
@@ -29,3 +30,5 @@ def register_builtins(registry: Registry) -> None:
         registry.add_method(method())
     for metric in ALL_METRICS:
         registry.add_metric(metric())
+    for claim in PAPER_CLAIMS:
+        registry.add_claim(claim)

@@ -14,6 +14,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("models", "selector of models; setting it turns the grid on (e.g. all, vanilla, 'resnet*,-resnet-r')", ""),
     ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam)", "all"),
     ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game)", "all"),
+    ("claims", "selector of the paper's claims checked when the grid is on (e.g. all, F1a,F3)", "all"),
     ("benchmark", "benchmark to run on", "smoke"),
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),
     ("profile", "method budgets: paper (the paper's) | fast (capped) | auto (fast on CPU, paper on CUDA)",
@@ -55,6 +56,7 @@ class XaiConfig:
     models: str
     methods: str
     metrics: str
+    claims: str
     benchmark: str
     device: str
     profile: str
@@ -111,6 +113,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         models=_value(config, "models"),
         methods=_value(config, "methods"),
         metrics=_value(config, "metrics"),
+        claims=_value(config, "claims"),
         benchmark=_value(config, "benchmark"),
         device=device,
         profile=profile,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import torch
 
     from pytest_xai.runner import Runner
+    from pytest_xai.selection import Grid
 
 SUITE_DIR = Path(__file__).parent / "suite"
 SESSION_KEY = pytest.StashKey[XaiSession]()
@@ -42,6 +43,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", TORCHRAY_WARNING)
+    config.addinivalue_line("markers", "xai_claim: a paper finding checked over many cells (pytest-xai)")
     cfg = read_config(config)
     if not cfg.models:
         return
@@ -60,17 +62,30 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "xai_cell" not in metafunc.fixturenames:
-        return
+    for fixture in ("xai_cell", "xai_claim"):
+        if fixture in metafunc.fixturenames:
+            _parametrize(metafunc, fixture)
+
+
+def _parametrize(metafunc: pytest.Metafunc, fixture: str) -> None:
     session = metafunc.config.stash.get(SESSION_KEY, None)
     if session is None:
         reason = "the grid is off: select models with --xai-models (e.g. --xai-models=all)"
-        metafunc.parametrize("xai_cell", [pytest.param(None, marks=pytest.mark.skip(reason=reason))],
+        metafunc.parametrize(fixture, [pytest.param(None, marks=pytest.mark.skip(reason=reason))],
                              ids=["no-selection"])
-        return
-    cells = session.grid.cells
-    metafunc.parametrize("xai_cell", [pytest.param(c, marks=pytest.mark.xdist_group(c.model)) for c in cells],
-                         ids=[c.id for c in cells])
+    elif fixture == "xai_cell":
+        cells = session.grid.cells
+        metafunc.parametrize(fixture, [pytest.param(c, marks=pytest.mark.xdist_group(c.model)) for c in cells],
+                             ids=[c.id for c in cells])
+    else:
+        claims = [session.registry.claims[c] for c in session.grid.claims]
+        metafunc.parametrize(fixture, claims, ids=[c.id for c in claims])
+
+
+@pytest.fixture(scope="session")
+def xai_grid(pytestconfig: pytest.Config) -> "Grid":
+    """The selected grid (benchmark, models, methods, metrics, claims)."""
+    return pytestconfig.stash[SESSION_KEY].grid
 
 
 @pytest.fixture(scope="session")

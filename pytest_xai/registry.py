@@ -116,6 +116,7 @@ class Registry:
     models: Catalog[Any] = field(default_factory=lambda: Catalog("model"))
     methods: Catalog[Any] = field(default_factory=lambda: Catalog("method"))
     metrics: Catalog[Any] = field(default_factory=lambda: Catalog("metric"))
+    claims: Catalog[Any] = field(default_factory=lambda: Catalog("claim"))
 
     def add_benchmark(self, benchmark: Any) -> Any:
         return self.benchmarks.add(benchmark.name, benchmark, tuple(benchmark.tags))
@@ -130,6 +131,9 @@ class Registry:
 
     def add_metric(self, metric: Any) -> Any:
         return self.metrics.add(metric.name, metric, tuple(metric.tags))
+
+    def add_claim(self, claim: Any) -> Any:
+        return self.claims.add(claim.id, claim, tuple(claim.tags))
 
     def method(self, name: str, group: str, tags: tuple[str, ...] = (), batch_size: int = 32
                ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

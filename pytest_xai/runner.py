@@ -21,13 +21,14 @@ from pytest_xai.methods.base import Method
 from pytest_xai.methods.reference import reference_for
 from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry
-from pytest_xai.selection import Cell
+from pytest_xai.selection import Cell, Grid
 from pytest_xai.stats import paired_one_sided_p, unpaired_one_sided_p
 from pytest_xai.store import ScoreStore, source_digest
 
 if TYPE_CHECKING:
     import torch
 
+    from pytest_xai.claims.base import Claim, ScoreTable
     from pytest_xai.data.base import ImageSet
     from pytest_xai.metrics.base import Metric
     from pytest_xai.models.spec import LoadedModel
@@ -256,6 +257,34 @@ class Runner:
                 "image_ids": list(image_set.ids),
                 "accuracy": float((predicted == image_set.labels).float().mean()) if len(image_set) else None,
                 "confidence": confidence.tolist()}
+
+    def claim_table(self, claim: "Claim", grid: "Grid") -> tuple["ScoreTable", list[tuple[str, str, str]]]:
+        """The scores a claim needs: its methods x metrics that the grid selects, on the
+        grid's models of the trainings it compares (cells that do not apply are left out).
+        Raises NotApplicable when no selected model has such a training."""
+        from pytest_xai.claims.base import ModelRow, NotApplicable, ScoreTable
+
+        methods = [m for m in claim.methods if m in grid.methods]
+        metrics = [m for m in claim.metrics if m in grid.metrics]
+        models = [m for m in grid.models if self.registry.models[m].training in claim.trainings]
+        if not models:
+            raise NotApplicable(f"no selected model is {' or '.join(claim.trainings)}")
+        rows, scores, cells = {}, {}, []
+        for name in models:
+            spec = self.registry.models[name]
+            rows[name] = ModelRow(name=name, arch=spec.arch, training=spec.training,
+                                  confidence=self.model_info(name)["confidence"],
+                                  clean_accuracy=spec.card.get("clean_accuracy"),
+                                  adversarial_accuracy=spec.card.get("pgd_accuracy"))
+            for method_name in methods:
+                method = self.method(name, method_name)
+                if method.applies_to(spec) is not None:
+                    continue
+                for metric in metrics:
+                    scores[(name, method_name, metric)] = self.scores(name, method, self.registry.metrics[metric]).values
+                    cells.append((name, method_name, metric))
+        higher = {m: self.registry.metrics[m].higher_is_better for m in metrics}
+        return ScoreTable(models=rows, scores=scores, higher_is_better=higher), cells
 
     def _compare_with_baseline(self, cell: Cell, values: list[float], ids: list[str],
                                higher_is_better: bool) -> dict[str, Any] | None:

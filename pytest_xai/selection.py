@@ -28,6 +28,7 @@ class Grid:
     models: tuple[str, ...]
     methods: tuple[str, ...]
     metrics: tuple[str, ...]
+    claims: tuple[str, ...] = ()
 
     @property
     def cells(self) -> tuple[Cell, ...]:
@@ -44,7 +45,8 @@ def select_grid(registry: Registry, cfg: XaiConfig) -> Grid:
     models = registry.models.select(cfg.models, among=registry.model_names(cfg.benchmark))
     grid = Grid(benchmark=cfg.benchmark, models=tuple(models),
                 methods=tuple(registry.methods.select(cfg.methods)),
-                metrics=tuple(registry.metrics.select(cfg.metrics)))
+                metrics=tuple(registry.metrics.select(cfg.metrics)),
+                claims=tuple(registry.claims.select(cfg.claims)))
     ids = [c.id for c in grid.cells]
     clashes = sorted({i for i in ids if ids.count(i) > 1})
     if clashes:

@@ -16,6 +16,7 @@ from pytest_xai.report.writer import build_report, write_report
 from pytest_xai.selection import Cell, Grid
 
 CELL_PROPERTY = "xai_cell"
+CLAIM_PROPERTY = "xai_claim"
 ENTRY_POINT_GROUP = "pytest_xai"
 _PARAM_ID = re.compile(r"\[(.*)\]$")
 
@@ -55,24 +56,31 @@ class XaiSession:
     grid: Grid
     is_worker: bool
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    claim_records: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def cell_by_id(self, cell_id: str) -> Cell | None:
         return next((c for c in self.grid.cells if c.id == cell_id), None)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Fold a grid test's report (from this process or an xdist worker) into the report."""
+        """Fold a grid or claim test's report (from this process or an xdist worker) in."""
         match = _PARAM_ID.search(report.nodeid.split("@")[0])
-        cell = self.cell_by_id(match.group(1)) if match else None
-        if cell is None or report.when == "teardown" and report.passed:
+        if match is None or report.when == "teardown" and report.passed:
             return
-        record = self.records.setdefault(cell.index, {"model": cell.model, "method": cell.method,
-                                                      "metric": cell.metric, "index": cell.index})
+        param = match.group(1)
+        cell = self.cell_by_id(param)
+        if "::test_claim[" in report.nodeid and param in self.grid.claims:
+            record, prop = self.claim_records.setdefault(param, {"id": param}), CLAIM_PROPERTY
+        elif cell is not None:
+            record = self.records.setdefault(cell.index, {"model": cell.model, "method": cell.method,
+                                                          "metric": cell.metric, "index": cell.index})
+            prop = CELL_PROPERTY
+        else:
+            return
         for name, value in report.user_properties:
-            if name == CELL_PROPERTY:
+            if name == prop:
                 record.update(json.loads(value))
         if report.when == "call" or not report.passed:
-            outcome = "error" if report.when != "call" and report.failed else report.outcome
-            record["outcome"] = outcome
+            record["outcome"] = "error" if report.when != "call" and report.failed else report.outcome
             if report.failed:
                 crash = getattr(report.longrepr, "reprcrash", None)
                 record["message"] = (crash.message if crash else report.longreprtext)[:1000]
@@ -81,13 +89,15 @@ class XaiSession:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write the JSON report, on the controller only, also when cells failed."""
-        if self.is_worker or not self.records:
+        if self.is_worker or not (self.records or self.claim_records):
             return
         models = [self.registry.models[name].describe() for name in self.grid.models]
         config = {"benchmark": self.grid.benchmark, "models": list(self.grid.models),
                   "methods": list(self.grid.methods), "metrics": list(self.grid.metrics),
+                  "claims": list(self.grid.claims),
                   "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
                   "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile, "subset": self.cfg.subset,
                   "baseline": str(self.cfg.baseline) if self.cfg.baseline else None}
-        write_report(self.cfg.report, build_report(config, models, list(self.records.values())))
+        claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]
+        write_report(self.cfg.report, build_report(config, models, list(self.records.values()), claims))
         session.config.get_terminal_writer().line(f"\npytest-xai: report written to {self.cfg.report}")

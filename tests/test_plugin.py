@@ -257,3 +257,41 @@ def test_console_script_help() -> None:
     out = subprocess.run([sys.executable, "-m", "pytest_xai.cli", "--help"], capture_output=True, text=True,
                          check=True)
     assert "pytest-xai" in out.stdout and "pytest benchmarks --xai-models=all" in out.stdout
+
+
+def test_claims_run_alone_and_land_in_the_report(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+import torch
+from functools import partial
+from pytest_xai.models.spec import ModelSpec
+
+def colour_reader(red_weight):
+    conv = torch.nn.Conv2d(3, 3, 1, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.diag(torch.tensor([red_weight, 1.0, 1.0]))[:, :, None, None])
+    return torch.nn.Sequential(conv, torch.nn.AdaptiveMaxPool2d(1), torch.nn.Flatten()).eval()
+
+def pytest_xai_register(registry):
+    for name, training, red in (("tiny", "vanilla", 1.0), ("tiny-r", "robust", 0.5)):
+        registry.add_model(ModelSpec(name=name, benchmark="smoke", arch="tiny", training=training,
+                                     loader=partial(colour_reader, red), weights=name, cam_layer="0"))
+''')
+    result = pytester.runpytest("--xai-models=tiny,tiny-r", FAST_METHODS, "-k", "claims", "-rs", *SMALL)
+    result.stdout.fnmatch_lines(["*F2 not testable here: needs an advprop model*",
+                                 "*F3 not testable here: needs the methods gradcam, mp, rise*",
+                                 "*F6 not testable here: needs two models with clean and adversarial accuracy*"])
+    report = report_of(pytester)
+    assert report["cells"] == []  # -k claims ran no cell test, yet the claims got their scores
+    claims = {c["id"]: c for c in report["claims"]}
+    assert list(claims) == ["F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6"]
+    assert {"F2", "F3", "F6"} <= {i for i, c in claims.items() if c["outcome"] == "skipped"}
+    assert all(claims[i]["outcome"] in ("passed", "failed") for i in ("F1a", "F1b", "F4a"))
+    for claim in claims.values():
+        assert claim["source"].startswith("Nourelahi") and claim["threshold"]
+        if claim["outcome"] == "skipped":
+            assert claim["skip_reason"] and claim["passed"] is None
+        else:
+            assert claim["outcome"] == ("passed" if claim["passed"] else "failed")
+            assert claim["cells"] and claim["details"]
+    assert claims["F1a"]["details"]["methods"] == ["gradient"]
+    assert ["tiny-r", "gradient", "wsl"] in claims["F1a"]["cells"]

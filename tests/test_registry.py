@@ -79,7 +79,7 @@ def test_ambiguous_cell_ids_are_refused() -> None:
     registry.add_model(ModelSpec(name="smoke-gap-x", benchmark="smoke", arch="x", training="untrained",
                                  loader=smoke.loader, weights="same"))
     registry.add_method(FunctionMethod(fn=lambda m, i, t: i, name="x-gradient", group="other"))
-    cfg = XaiConfig(models="smoke-gap,smoke-gap-x", methods="gradient,x-gradient", metrics="wsl",
+    cfg = XaiConfig(models="smoke-gap,smoke-gap-x", methods="gradient,x-gradient", metrics="wsl", claims="all",
                     benchmark="smoke", device="cpu", profile="auto", subset="auto", images=None, seed=0, report=None, cache_dir=None,
                     baseline=None, baseline_alpha=0.01)
     with pytest.raises(SelectorError, match="smoke-gap-x-gradient-wsl"):

@@ -31,7 +31,7 @@ def make_runner(tmp_path: Path, subset: str, images: int = 8) -> Runner:
                                 ("lone", "vanilla", 1.0)):
         registry.add_model(ModelSpec(name=name, benchmark="smoke", arch="lone" if name == "lone" else "tiny",
                                      training=training, loader=partial(colour_reader, red), weights=f"red {red}"))
-    cfg = XaiConfig(models="all", methods="all", metrics="all", benchmark="smoke", device="cpu", profile="fast",
+    cfg = XaiConfig(models="all", methods="all", metrics="all", claims="all", benchmark="smoke", device="cpu", profile="fast",
                     subset=subset, images=images, seed=0, report=tmp_path / "r.json", cache_dir=tmp_path / "c",
                     baseline=None, baseline_alpha=0.01)
     return Runner(registry, cfg, torch.device("cpu"))

@@ -1,0 +1,1 @@
+"""Paper findings as claims: the claim contract (base.py) and the paper's claims (paper.py)."""

@@ -1,0 +1,158 @@
+"""Each paper claim on constructed score tables where it must hold and where it must not."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from pytest_xai.claims.base import ModelRow, NotApplicable, ScoreTable
+from pytest_xai.claims.paper import ALL_METHODS, ALL_METRICS, PAPER_CLAIMS
+
+CLAIMS = {c.id: c for c in PAPER_CLAIMS}
+N = 120  # images per cell
+HIGHER = {"pointing_game": True, "wsl": True, "insertion": True, "deletion": False}
+FAMILY = {"a": "vanilla", "a-r": "robust", "b": "vanilla", "b-r": "robust", "a-pgd1": "advprop"}
+
+
+def stable_seed(*parts: str) -> int:
+    return zlib.crc32("|".join(parts).encode())
+
+
+def binary(rng: np.random.Generator, rate: float) -> list[float]:
+    return (rng.random(N) < rate).astype(float).tolist()
+
+
+def table(score, confidence=lambda model, rng: rng.uniform(0.5, 1.0, N).tolist(), accuracy=None) -> ScoreTable:
+    """``score(model, method, metric, rng) -> list`` fills every cell of the family above."""
+    rng = np.random.default_rng(0)
+    models = {}
+    for name, training in FAMILY.items():
+        clean, adv = (accuracy or {}).get(name, (None, None))
+        models[name] = ModelRow(name=name, arch=name.split("-")[0], training=training,
+                                confidence=confidence(name, rng), clean_accuracy=clean, adversarial_accuracy=adv)
+    scores = {(m, me, mt): score(m, me, mt, rng) for m in FAMILY for me in ALL_METHODS for mt in ALL_METRICS}
+    return ScoreTable(models=models, scores=scores, higher_is_better=HIGHER)
+
+
+def same_everywhere(model, method, metric, rng) -> list[float]:
+    return binary(rng, 0.5) if metric in ("pointing_game", "wsl") else rng.uniform(0, 1, N).tolist()
+
+
+def check(claim_id: str, t: ScoreTable) -> bool:
+    return CLAIMS[claim_id].check(t).passed
+
+
+def test_f1a_gradient_methods_favour_robust_models() -> None:
+    def robust_localizes(model, method, metric, rng):
+        if method in ("gradient", "integrated_gradients", "shap") and metric in ("pointing_game", "wsl"):
+            return binary(rng, 0.8 if model.endswith("-r") else 0.4)
+        return same_everywhere(model, method, metric, rng)
+
+    assert check("F1a", table(robust_localizes))
+    assert not check("F1a", table(same_everywhere))
+    outcome = CLAIMS["F1a"].check(table(robust_localizes))
+    assert outcome.p_value < 0.003 and outcome.details["wsl"]["robust_mean"] > outcome.details["wsl"]["vanilla_mean"]
+
+
+def test_f1b_cam_methods_do_not_care() -> None:
+    def cam_prefers_vanilla(model, method, metric, rng):
+        if method in ("gradcam", "cam") and metric in ("pointing_game", "wsl"):
+            return binary(rng, 0.3 if model.endswith("-r") else 0.9)
+        return same_everywhere(model, method, metric, rng)
+
+    assert check("F1b", table(same_everywhere))
+    assert not check("F1b", table(cam_prefers_vanilla))
+
+
+def test_f2_advprop_sits_in_between() -> None:
+    level = {"a": 0.3, "a-pgd1": 0.5, "a-r": 0.7, "b": 0.3, "b-r": 0.7}
+
+    def ordered(model, method, metric, rng):
+        if metric == "insertion":
+            return rng.uniform(0, 0.2 if model == "a" else 0.6, N).tolist()
+        return binary(rng, level[model])
+
+    def advprop_worst(model, method, metric, rng):
+        return binary(rng, 0.1 if model == "a-pgd1" else level[model])
+
+    assert check("F2", table(ordered))
+    assert not check("F2", table(advprop_worst))
+
+
+def test_f3_gradcam_and_rise_on_top_mp_last() -> None:
+    quality = {"gradcam": 0.9, "rise": 0.85, "ep": 0.8, "gradient": 0.6, "lime": 0.5, "integrated_gradients": 0.45,
+               "shap": 0.4, "mp": 0.1, "cam": 0.9}
+
+    def by_quality(model, method, metric, rng, q=quality):
+        value = q[method] if HIGHER[metric] else 1 - q[method]
+        return np.clip(rng.normal(value, 0.05, N), 0, 1).tolist()
+
+    assert check("F3", table(by_quality))
+    upside_down = {m: 1 - q for m, q in quality.items()}
+    assert not check("F3", table(lambda *a: by_quality(*a, q=upside_down)))
+
+
+def test_f4a_insertion_favours_vanilla_deletion_favours_robust() -> None:
+    def confidence_driven(model, method, metric, rng):
+        if metric in ("insertion", "deletion"):
+            return rng.uniform(0.0, 0.4 if model.endswith("-r") else 0.8, N).tolist()
+        return same_everywhere(model, method, metric, rng)
+
+    assert check("F4a", table(confidence_driven))
+    assert not check("F4a", table(same_everywhere))
+
+
+def test_f4b_confidence_predicts_deletion() -> None:
+    level = {"a": 0.9, "a-r": 0.5, "b": 0.8, "b-r": 0.4, "a-pgd1": 0.85}
+
+    def conf(model: str) -> np.ndarray:
+        return np.clip(np.random.default_rng(stable_seed(model)).normal(level[model], 0.1, N), 0.01, 1)
+
+    def deletion(model, method, metric, rng, sign=1.0):
+        return np.clip(0.5 + sign * (conf(model) - 0.5) * 0.8 + rng.normal(0, 0.02, N), 0, 1).tolist()
+
+    def confidence(model, rng):
+        return conf(model).tolist()
+
+    assert check("F4b", table(deletion, confidence=confidence))
+    assert not check("F4b", table(lambda *a: deletion(*a, sign=-1.0), confidence=confidence))
+    assert not check("F4b", table(same_everywhere, confidence=confidence))
+
+
+def test_f5_metric_correlations() -> None:
+    def as_paper(model, method, metric, rng):
+        # Per image: one latent localization quality and one latent confidence, independent.
+        loc, conf = np.random.default_rng(stable_seed(model, method)).random((2, N))
+        noise = rng.normal(0, 0.05, N)
+        return {"pointing_game": (loc + noise > 0.5).astype(float), "wsl": (loc - noise > 0.55).astype(float),
+                "insertion": np.clip(conf + noise, 0, 1), "deletion": np.clip(conf * 0.6 - noise, 0, 1)}[metric].tolist()
+
+    assert check("F5", table(as_paper))
+    assert not check("F5", table(same_everywhere))
+
+
+def test_f6_no_model_best_everywhere() -> None:
+    def wsl(model, method, metric, rng):
+        return binary(rng, {"a": 0.3, "a-r": 0.8, "b": 0.4, "b-r": 0.6, "a-pgd1": 0.5}[model])
+
+    trade_off = {"a": (0.9, 0.1), "a-r": (0.7, 0.6), "b": (0.85, 0.1), "b-r": (0.7, 0.5), "a-pgd1": (0.92, 0.4)}
+    assert check("F6", table(wsl, accuracy=trade_off))
+    one_winner = {**trade_off, "a-r": (0.95, 0.9)}
+    assert not check("F6", table(wsl, accuracy=one_winner))
+    with pytest.raises(NotApplicable, match="clean and adversarial accuracy"):
+        CLAIMS["F6"].check(table(wsl))
+
+
+@pytest.mark.parametrize("claim_id", [c.id for c in PAPER_CLAIMS])
+def test_claims_need_the_right_models(claim_id: str) -> None:
+    empty = ScoreTable(models={}, scores={}, higher_is_better=HIGHER)
+    with pytest.raises(NotApplicable):
+        CLAIMS[claim_id].check(empty)
+
+
+def test_every_claim_states_source_statistic_and_threshold() -> None:
+    for claim in PAPER_CLAIMS:
+        assert claim.source.startswith("Nourelahi et al. 2022, Sec.")
+        assert claim.statistic and claim.threshold and claim.statement
