@@ -1,9 +1,13 @@
 """Attribution methods, one module per group (gradient, cam, perturbation)."""
 
 from pytest_xai.methods.base import FunctionMethod, Method
-from pytest_xai.methods.cam import GradCAM
-from pytest_xai.methods.gradient import Gradient
+from pytest_xai.methods.cam import CAM, GradCAM
+from pytest_xai.methods.gradient import SHAP, Gradient, IntegratedGradients
+from pytest_xai.methods.perturbation import LIME, RISE, ExtremalPerturbation, MeaningfulPerturbation
 
-BUILTIN_METHODS: tuple[type[Method], ...] = (Gradient, GradCAM)
+#: the paper's nine methods, in its order
+BUILTIN_METHODS: tuple[type[Method], ...] = (Gradient, IntegratedGradients, SHAP, GradCAM, CAM, RISE, LIME,
+                                             MeaningfulPerturbation, ExtremalPerturbation)
 
-__all__ = ["BUILTIN_METHODS", "FunctionMethod", "GradCAM", "Gradient", "Method"]
+__all__ = ["BUILTIN_METHODS", "CAM", "LIME", "RISE", "SHAP", "ExtremalPerturbation", "FunctionMethod", "GradCAM",
+           "Gradient", "IntegratedGradients", "MeaningfulPerturbation", "Method"]

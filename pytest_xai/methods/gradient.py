@@ -105,28 +105,39 @@ class SHAP(Method):
     fast_caps: ClassVar[dict[str, int]] = {"n_samples": 32}
     n_samples: int = 200
 
-    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
-                seed: int) -> "torch.Tensor":
+    def attributions(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                     seed: int) -> "torch.Tensor":
+        """Per-channel SHAP values [B, 3, H, W]; over an image they sum to
+        logit(image) - logit(reference) in expectation."""
+        import warnings
+
         import numpy as np
-        import shap
         import torch
 
         from pytest_xai.methods.perturbation import image_seed
 
+        with warnings.catch_warnings():  # shap's colormaps call matplotlib's deprecated setters on import
+            warnings.filterwarnings("ignore", message="The set_.* function will be deprecated",
+                                    category=PendingDeprecationWarning)
+            import shap
+
         background = torch.zeros_like(images[:1])
-        maps = []
+        values = []
         state = np.random.get_state()
         try:
-            for image, target in zip(images, targets):
-                explainer = shap.GradientExplainer(_target_logit(model.net, int(target)), background,
+            for image, target in zip(images, targets.tolist()):
+                explainer = shap.GradientExplainer(_target_logit(model.net, target), background,
                                                    batch_size=self.batch_size)
                 with torch.enable_grad():
-                    values = explainer.shap_values(image[None], nsamples=self.n_samples,
-                                                   rseed=image_seed(image, seed))
-                maps.append(torch.as_tensor(values[..., 0], dtype=torch.float32))
+                    phi = explainer.shap_values(image[None], nsamples=self.n_samples, rseed=image_seed(image, seed))
+                values.append(torch.as_tensor(phi[..., 0], dtype=torch.float32))
         finally:
             np.random.set_state(state)
-        return abs_max_over_channels(torch.cat(maps)).to(images.device)
+        return torch.cat(values).to(images.device)
+
+    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                seed: int) -> "torch.Tensor":
+        return abs_max_over_channels(self.attributions(model, images, targets, seed))
 
 
 def _target_logit(net: "torch.nn.Module", target: int) -> "torch.nn.Module":
