@@ -1,0 +1,333 @@
+"""Perturbation-based methods: RISE (Petsiuk et al. 2018), LIME (Ribeiro et al. 2016),
+Meaningful Perturbation (Fong & Vedaldi 2017) and Extremal Perturbation (Fong et al. 2019).
+
+- LIME: the ``lime`` package (``lime_image``), with skimage's SLIC as segmenter.
+- EP: TorchRay's ``extremal_perturbation``, the implementation the paper used.
+- RISE: our code, following Petsiuk's reference (eclique/RISE ``explanations.py``).
+  TorchRay's ``rise`` scores every class through a sigmoid, whereas RISE and the paper use
+  the target's softmax probability; ours also scores only the target and materialises
+  masks a chunk at a time instead of holding all N masks in memory.
+- MP: our code, since no maintained library implements it; it follows the recipe the
+  paper used (jacobgil/pytorch-explain-black-box ``explain.py``).
+
+Sizes the paper gives in pixels (EP's step and sigma, MP's mask side and blur, LIME's
+segmentation sigma) are for 224 px images and are scaled to the image side here.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from pytest_xai.methods.base import Method
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+    from pytest_xai.models.spec import LoadedModel
+
+#: the image side (px) for which the paper's pixel sizes are given
+PAPER_SIDE = 224
+
+
+def image_seed(image: "torch.Tensor", seed: int) -> int:
+    """A seed for one image's random draws: the CRC-32 of its bytes, started from the
+    run's seed, so that an image draws the same numbers alone and in any batch."""
+    return zlib.crc32(image.detach().cpu().numpy().tobytes(), seed & 0xFFFFFFFF)
+
+
+def scaled(value: float, side: int) -> float:
+    """A size given for 224 px images, for images of side ``side``."""
+    return value * side / PAPER_SIDE
+
+
+@dataclass(frozen=True)
+class RISE(Method):
+    """Randomized Input Sampling: saliency = sum_i P(target | x * M_i) M_i / (N * p1).
+
+    - ``n_masks``: N, the number of random masks (paper: 8000; Table A1 per model).
+    - ``grid_size``: s, the side of the binary grid a mask is drawn on (Table A1's
+      "mask size", paper: 7).
+    - ``p1``: probability that a grid cell is 1 (paper: 0.5).
+
+    As ``generate_masks`` of eclique/RISE ``explanations.py`` (lines 17-32): each s x s
+    grid is upsampled bilinearly to (s + 1) * ceil(H / s) per axis as skimage's
+    ``resize(order=1, mode='reflect')`` does (half-pixel centres, mirrored borders) and
+    cropped at a random shift in [0, ceil(H / s)) per axis. As ``RISE.forward`` (lines
+    47-62), the masks multiply the image in the network's input space (the normalised
+    tensor). One mask set, drawn from the run's seed, serves every image; every forward
+    holds ``batch_size`` masked copies of one image.
+    """
+
+    name: ClassVar[str] = "rise"
+    group: ClassVar[str] = "perturbation"
+    fast_caps: ClassVar[dict[str, int]] = {"n_masks": 200}
+    n_masks: int = 8000
+    grid_size: int = 7
+    p1: float = 0.5
+
+    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                seed: int) -> "torch.Tensor":
+        import torch
+
+        b, _, h, w = images.shape
+        draws = tuple(d.to(images.device) for d in self._draws(h, w, seed))
+        saliency = torch.zeros(b, h * w, device=images.device)
+        with torch.no_grad():
+            for start in range(0, self.n_masks, self.batch_size):
+                masks = self._masks(draws, start, min(start + self.batch_size, self.n_masks), h, w)
+                for i in range(b):
+                    probs = torch.softmax(model(masks[:, None] * images[i]), dim=1)[:, targets[i]]
+                    saliency[i] += probs @ masks.flatten(1)
+        return (saliency / (self.n_masks * self.p1)).view(b, h, w)
+
+    def _draws(self, height: int, width: int, seed: int) -> tuple["torch.Tensor", ...]:
+        """The random draws of the mask set: binary grids [N, s, s] and crop offsets [N]."""
+        import torch
+
+        gen = torch.Generator().manual_seed(seed)
+        s = self.grid_size
+        grids = (torch.rand(self.n_masks, s, s, generator=gen) < self.p1).float()
+        rows = torch.randint(0, math.ceil(height / s), (self.n_masks,), generator=gen)
+        cols = torch.randint(0, math.ceil(width / s), (self.n_masks,), generator=gen)
+        return grids, rows, cols
+
+    def _masks(self, draws: tuple["torch.Tensor", ...], start: int, stop: int, height: int,
+               width: int) -> "torch.Tensor":
+        """Masks ``start:stop`` [n, H, W] of the set ``draws``: the cropped rows and
+        columns of the upsampling matrices applied to each grid."""
+        import torch
+
+        grids, rows, cols = (d[start:stop] for d in draws)
+        s = self.grid_size
+        up_rows = _upsampling(s, (s + 1) * math.ceil(height / s), grids.device)
+        up_cols = _upsampling(s, (s + 1) * math.ceil(width / s), grids.device)
+        left = up_rows[rows[:, None] + torch.arange(height, device=grids.device)]
+        right = up_cols[cols[:, None] + torch.arange(width, device=grids.device)]
+        return left @ grids @ right.transpose(1, 2)
+
+
+def _upsampling(n_in: int, n_out: int, device: "torch.device") -> "torch.Tensor":
+    """The [n_out, n_in] matrix of 1-D linear upsampling with half-pixel centres and
+    mirrored borders (skimage ``resize(order=1, mode='reflect')``, i.e. ndimage 'mirror')."""
+    import torch
+
+    src = (torch.arange(n_out, dtype=torch.float64) + 0.5) * n_in / n_out - 0.5
+    low = src.floor()
+    matrix = torch.zeros(n_out, n_in, dtype=torch.float64)
+    for index, weight in ((low, 1 - (src - low)), (low + 1, src - low)):
+        index = index.long().abs()
+        index = torch.where(index > n_in - 1, 2 * (n_in - 1) - index, index).clamp(0, n_in - 1)
+        matrix.index_put_((torch.arange(n_out), index), weight, accumulate=True)
+    return matrix.float().to(device)
+
+
+@dataclass(frozen=True)
+class LIME(Method):
+    """``lime_image.LimeImageExplainer`` on the [0, 1] image; the map paints each
+    superpixel with its weight for the target in LIME's linear model.
+
+    - ``n_samples``: perturbed samples per image (paper: 1000).
+    - ``n_superpixels``: SLIC's ``n_segments``, a target it approaches (paper: 50; Table
+      A1 per model).
+    - ``compactness``: SLIC's compactness (paper: 10).
+    - ``sigma``: SLIC's pre-smoothing, in px at 224 px (paper: 3; scaled to the image).
+
+    The segmenter is skimage's ``slic``: the paper's segmenter parameters (compactness,
+    sigma, number of superpixels) are SLIC's; quickshift (lime's default) has neither a
+    compactness nor a superpixel count. Segments are relabelled 0..K-1, the numbering
+    lime's sampler assumes (slic starts at 1 by default). Switched-off superpixels are
+    zeroed (``hide_color=0``, black), as the paper describes LIME and as lime's PyTorch
+    tutorial calls it. The classifier function normalises the images and returns softmax
+    probabilities, ``batch_size`` images a call. Each image gets its own explainer,
+    seeded by (seed, image bytes). lime draws an unconditional tqdm bar on stderr; it is
+    discarded.
+    """
+
+    name: ClassVar[str] = "lime"
+    group: ClassVar[str] = "perturbation"
+    fast_caps: ClassVar[dict[str, int]] = {"n_samples": 200}
+    n_samples: int = 1000
+    n_superpixels: int = 50
+    compactness: float = 10.0
+    sigma: float = 3.0
+
+    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                seed: int) -> "torch.Tensor":
+        import contextlib
+        import io
+
+        import numpy as np
+        import torch
+        from lime.lime_image import LimeImageExplainer
+
+        def classify(batch: np.ndarray) -> np.ndarray:
+            x = torch.from_numpy(batch).to(images.device, torch.float32).permute(0, 3, 1, 2)
+            with torch.no_grad():
+                return torch.softmax(model(model.normalize(x)), dim=1).cpu().numpy()
+
+        maps = []
+        for image, image01, target in zip(images, model.denormalize(images), targets.tolist()):
+            image_rng = image_seed(image, seed)
+            with contextlib.redirect_stderr(io.StringIO()):
+                explanation = LimeImageExplainer(random_state=image_rng).explain_instance(
+                    image01.permute(1, 2, 0).cpu().double().numpy(), classify, labels=(target,),
+                    hide_color=0, top_labels=None, num_samples=self.n_samples, batch_size=self.batch_size,
+                    segmentation_fn=self.segment, random_seed=image_rng)
+            weights = np.zeros(explanation.segments.max() + 1)
+            for segment, weight in explanation.local_exp[target]:
+                weights[segment] = weight
+            maps.append(torch.from_numpy(weights[explanation.segments]).float())
+        return torch.stack(maps).to(images.device)
+
+    def segment(self, image: "np.ndarray") -> "np.ndarray":
+        """Superpixels [H, W], labelled 0..K-1, of one [0, 1] image [H, W, 3] (lime's
+        segmentation function)."""
+        import numpy as np
+        from skimage.segmentation import slic
+
+        labels = slic(image, n_segments=self.n_superpixels, compactness=self.compactness,
+                      sigma=scaled(self.sigma, min(image.shape[:2])), channel_axis=-1)
+        return np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
+
+
+@dataclass(frozen=True)
+class MeaningfulPerturbation(Method):
+    """Meaningful Perturbation: the smallest smooth mask whose deletion (blurring) removes
+    the target's softmax probability; the map is 1 - mask.
+
+    - ``max_iter``: Adam iterations (paper: 500; Table A1: 10 for the robust models).
+    - ``lr``: Adam's learning rate (paper: 0.1).
+    - ``l1_coeff``: weight of mean |1 - m| (paper: 0.01).
+    - ``tv_coeff``, ``tv_beta``: weight and exponent of the total variation (0.2, 3).
+    - ``mask_side``: side of the optimised low-resolution mask at 224 px (28; scaled).
+    - ``blur_size``: median-filter size of the perturbed copy at 224 px (11; scaled to
+      the nearest odd size, at least 3).
+    - ``noise_std``: std of the Gaussian noise added to the perturbed input at every
+      iteration, in the input space (0.2).
+
+    As jacobgil/pytorch-explain-black-box ``explain.py`` (master, lines 85-148), the
+    implementation the paper used: the mask starts at 1, is upsampled bilinearly with
+    aligned corners, blends the image (1) with its median-blurred copy (0); the loss is
+    l1 * mean|1 - m| + tv * (mean|dy m|^beta + mean|dx m|^beta) + P(target), on the
+    low-resolution mask; after each Adam step the mask is clamped to [0, 1]. The median
+    is taken in the input space (it commutes with the per-channel normalisation). All
+    images of a ``batch_size`` chunk are optimised together; their losses are summed, so
+    each mask gets exactly its own gradient, and each image's noise comes from its own
+    generator seeded by (seed, image bytes).
+    """
+
+    name: ClassVar[str] = "mp"
+    group: ClassVar[str] = "perturbation"
+    fast_caps: ClassVar[dict[str, int]] = {"max_iter": 50}
+    max_iter: int = 500
+    lr: float = 0.1
+    l1_coeff: float = 0.01
+    tv_coeff: float = 0.2
+    tv_beta: float = 3.0
+    mask_side: int = 28
+    blur_size: int = 11
+    noise_std: float = 0.2
+
+    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                seed: int) -> "torch.Tensor":
+        import torch
+
+        return torch.cat([self._explain(model, images[i:i + self.batch_size], targets[i:i + self.batch_size], seed)
+                          for i in range(0, len(images), self.batch_size)])
+
+    def _explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                 seed: int) -> "torch.Tensor":
+        import torch
+        import torch.nn.functional as F
+
+        b, c, h, w = images.shape
+        size = max(3, 2 * round((scaled(self.blur_size, min(h, w)) - 1) / 2) + 1)
+        blurred = median_blur(images, size)
+        gens = [torch.Generator(device=images.device).manual_seed(image_seed(image, seed)) for image in images]
+        low = (max(1, round(scaled(self.mask_side, h))), max(1, round(scaled(self.mask_side, w))))
+        mask = torch.ones(b, 1, *low, device=images.device, requires_grad=True)
+        optimizer = torch.optim.Adam([mask], lr=self.lr)
+        for _ in range(self.max_iter):
+            with torch.enable_grad():
+                up = F.interpolate(mask, size=(h, w), mode="bilinear", align_corners=True)
+                noise = torch.stack([torch.randn(c, h, w, generator=g, device=images.device) for g in gens])
+                perturbed = images * up + blurred * (1 - up) + self.noise_std * noise
+                probs = torch.softmax(model(perturbed), dim=1).gather(1, targets[:, None])[:, 0]
+                tv = ((mask[..., 1:, :] - mask[..., :-1, :]).abs().pow(self.tv_beta).mean(dim=(1, 2, 3))
+                      + (mask[..., :, 1:] - mask[..., :, :-1]).abs().pow(self.tv_beta).mean(dim=(1, 2, 3)))
+                loss = self.l1_coeff * (1 - mask).abs().mean(dim=(1, 2, 3)) + self.tv_coeff * tv + probs
+                (mask.grad,) = torch.autograd.grad(loss.sum(), mask)
+            optimizer.step()
+            with torch.no_grad():
+                mask.clamp_(0, 1)
+        with torch.no_grad():
+            return 1 - F.interpolate(mask, size=(h, w), mode="bilinear", align_corners=True)[:, 0]
+
+
+def median_blur(images: "torch.Tensor", size: int) -> "torch.Tensor":
+    """Per-channel median filter of odd ``size`` with replicated borders (as OpenCV's
+    ``medianBlur``)."""
+    import torch.nn.functional as F
+
+    r = size // 2
+    patches = F.pad(images, (r, r, r, r), mode="replicate").unfold(2, size, 1).unfold(3, size, 1)
+    return patches.flatten(-2).median(dim=-1).values
+
+
+@dataclass(frozen=True)
+class ExtremalPerturbation(Method):
+    """TorchRay's ``extremal_perturbation`` (preserve variant, blur perturbation, jitter,
+    ``simple_reward`` on the target logit); the map is the mean of the area masks.
+
+    - ``areas``: target areas of the masks (paper: 0.025, 0.05, 0.1, 0.2; Table A1).
+    - ``max_iter``: optimisation iterations per image (paper: 800).
+    - ``smooth``: Gaussian smoothing of the final masks, as a fraction of the side (0.09).
+    - ``step``, ``sigma``: the mask generator's step and smoothing in px at 224 px
+      (7 and 21; scaled to the image side, step rounded, at least 1).
+
+    TorchRay explains one image per call, so images are explained one after the other;
+    it draws no random numbers (its jitter flips every other iteration), so the maps are
+    deterministic without seeding. It switches off ``requires_grad`` of the model's
+    parameters and leaves them so; they are restored here. Its blur pyramid's largest
+    sigma (20 px) is fixed inside TorchRay and not scaled to the image. TorchRay's
+    ``torch.meshgrid`` deprecation warning is silenced (that message only).
+    """
+
+    name: ClassVar[str] = "ep"
+    group: ClassVar[str] = "perturbation"
+    fast_caps: ClassVar[dict[str, int]] = {"max_iter": 20}
+    areas: tuple[float, ...] = (0.025, 0.05, 0.1, 0.2)
+    max_iter: int = 800
+    smooth: float = 0.09
+    step: int = 7
+    sigma: float = 21.0
+
+    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                seed: int) -> "torch.Tensor":
+        import warnings
+
+        import torch
+        from torchray.attribution.extremal_perturbation import extremal_perturbation, simple_reward
+
+        side = min(images.shape[-2:])
+        params = list(model.net.parameters())
+        flags = [p.requires_grad for p in params]
+        maps = []
+        try:
+            for image, target in zip(images, targets.tolist()):
+                with torch.enable_grad(), warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="torch.meshgrid: in an upcoming release",
+                                            category=UserWarning)
+                    masks, _ = extremal_perturbation(
+                        model.net, image[None], target, areas=list(self.areas), perturbation="blur",
+                        max_iter=self.max_iter, step=max(1, round(scaled(self.step, side))),
+                        sigma=scaled(self.sigma, side), jitter=True, reward_func=simple_reward, smooth=self.smooth)
+                maps.append(masks.mean(dim=0)[0])
+        finally:
+            for p, flag in zip(params, flags):
+                p.requires_grad_(flag)
+        return torch.stack(maps)

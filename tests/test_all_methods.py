@@ -1,0 +1,185 @@
+"""The paper's nine methods keep the explainer contract and compute what they claim.
+
+Budgets are cut (``dataclasses.replace``) so the whole file runs in well under a minute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from pytest_xai.builtins import register_builtins
+from pytest_xai.methods import (BUILTIN_METHODS, CAM, LIME, RISE, SHAP, ExtremalPerturbation, Gradient,
+                                IntegratedGradients, MeaningfulPerturbation, Method)
+from pytest_xai.models.spec import LoadedModel
+from pytest_xai.registry import Registry
+
+SMALL: dict[str, dict] = {
+    "integrated_gradients": {"n_steps": 8, "batch_size": 16},
+    "shap": {"n_samples": 8, "batch_size": 8},
+    "rise": {"n_masks": 64},
+    "lime": {"n_samples": 40, "n_superpixels": 10},
+    "mp": {"max_iter": 4, "batch_size": 4},
+    "ep": {"max_iter": 2, "areas": (0.1,)},
+}
+STOCHASTIC = ("shap", "rise", "lime", "mp")
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    registry = Registry()
+    register_builtins(registry)
+    return registry
+
+
+def loaded(registry: Registry, name: str) -> LoadedModel:
+    spec = registry.models[name]
+    return LoadedModel(spec=spec, net=spec.loader(), device=torch.device("cpu"))
+
+
+def small(registry: Registry, name: str) -> Method:
+    return dataclasses.replace(registry.methods[name], **SMALL.get(name, {}))
+
+
+@pytest.fixture(scope="module")
+def batch(registry: Registry) -> tuple[torch.Tensor, torch.Tensor]:
+    images = registry.benchmarks["smoke"].load(8, 5)
+    return loaded(registry, "smoke-gap").normalize(images.images), images.labels
+
+
+def test_the_paper_methods_are_registered_in_its_order(registry: Registry) -> None:
+    assert [m.name for m in BUILTIN_METHODS] == ["gradient", "integrated_gradients", "shap", "gradcam", "cam",
+                                                  "rise", "lime", "mp", "ep"]
+    assert [m.group for m in BUILTIN_METHODS] == ["gradient"] * 3 + ["cam"] * 2 + ["perturbation"] * 4
+
+
+@pytest.mark.parametrize("method", BUILTIN_METHODS, ids=lambda m: m.name)
+def test_fast_caps_name_budget_fields_below_the_paper_values(method: type[Method]) -> None:
+    paper = method()
+    for field, cap in method.fast_caps.items():
+        assert isinstance(getattr(paper, field), int) and 0 < cap < getattr(paper, field)
+        assert getattr(paper.with_profile("fast"), field) == cap
+    assert paper.with_profile("paper") == paper
+
+
+@pytest.mark.parametrize("model_name", ["smoke-gap", "smoke-flat"])
+@pytest.mark.parametrize("name", [m.name for m in BUILTIN_METHODS])
+def test_contract(registry: Registry, batch: tuple[torch.Tensor, torch.Tensor], name: str, model_name: str) -> None:
+    method = small(registry, name)
+    reason = method.applies_to(registry.models[model_name])
+    if reason:
+        pytest.skip(reason)
+    model = loaded(registry, model_name)
+    images, targets = batch
+    maps = method.explain(model, images, targets, seed=0)
+    assert maps.shape == (8, 32, 32) and maps.dtype == torch.float32 and not maps.requires_grad
+    assert torch.isfinite(maps).all()
+    assert torch.equal(maps, method.explain(model, images, targets, seed=0)), "not deterministic"
+    if name in STOCHASTIC:
+        assert not torch.equal(maps, method.explain(model, images, targets, seed=1)), "ignores the seed"
+    # Images 0-3 alone and in the batch of 8 (MP's batch_size 4 puts 4-7 in a second chunk).
+    alone = torch.cat([method.explain(model, images[i:i + 1], targets[i:i + 1], seed=0) for i in range(4)])
+    # Float32 kernels may block a batch of 8 differently from one image (last-bit
+    # differences, ~1e-7 of the map's scale, seen up to 3e-7 here); a real coupling between
+    # images (shared noise, a batch mean in a loss) changes maps at the scale of the map.
+    torch.testing.assert_close(alone, maps[:4], rtol=1e-4, atol=1e-5 * float(maps.abs().max()))
+
+
+def test_cam_applies_only_to_gap_heads(registry: Registry) -> None:
+    assert CAM().applies_to(registry.models["smoke-gap"]) is None
+    assert "gap_head" in CAM().applies_to(registry.models["smoke-flat"])
+    assert "no CAM layer" in CAM().applies_to(dataclasses.replace(registry.models["smoke-gap"], cam_layer=None))
+
+
+def test_cam_is_the_fc_weighted_sum_of_the_last_features(registry: Registry,
+                                                         batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model = loaded(registry, "smoke-gap")
+    images, targets = batch
+    with torch.no_grad():
+        features = model.net.features(images)
+        cams = (model.net.fc.weight[targets][:, :, None, None] * features).sum(1)
+    lo, hi = cams.amin((1, 2), keepdim=True), cams.amax((1, 2), keepdim=True)
+    expected = nn.functional.interpolate(((cams - lo) / (hi - lo))[:, None], size=(32, 32), mode="bilinear")[:, 0]
+    torch.testing.assert_close(CAM().explain(model, images, targets, seed=0), expected)
+
+
+def test_cam_refuses_a_layer_that_does_not_feed_the_pooling(registry: Registry,
+                                                            batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    spec = dataclasses.replace(registry.models["smoke-gap"], cam_layer="features.2")  # before the last ReLU
+    model = LoadedModel(spec=spec, net=spec.loader(), device=torch.device("cpu"))
+    with pytest.raises(ValueError, match="gap_head"):
+        CAM().explain(model, *batch, seed=0)
+
+
+def test_integrated_gradients_are_complete(registry: Registry, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model = loaded(registry, "smoke-gap")
+    images, targets = batch
+    with torch.no_grad():
+        gain = (model(images) - model(torch.zeros_like(images))).gather(1, targets[:, None])[:, 0]
+    attributions = IntegratedGradients().attributions(model, images, targets)
+    torch.testing.assert_close(attributions.sum((1, 2, 3)), gain, rtol=3e-2, atol=1e-4)
+
+
+def test_shap_estimates_integrated_gradients_from_the_same_reference(
+        registry: Registry, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model = loaded(registry, "smoke-gap")
+    images, targets = batch[0][:2], batch[1][:2]
+    shap_values = SHAP().attributions(model, images, targets, seed=0)
+    ig = IntegratedGradients().attributions(model, images, targets)
+    for s, i in zip(shap_values, ig):
+        assert torch.corrcoef(torch.stack([s.flatten(), i.flatten()]))[0, 1] > 0.95
+    torch.testing.assert_close(shap_values.sum((1, 2, 3)), ig.sum((1, 2, 3)), rtol=0.25, atol=1e-4)
+
+
+def test_rise_masks_are_petsiuks_upsampled_shifted_grids() -> None:
+    from skimage.transform import resize
+
+    rise = RISE(n_masks=6, grid_size=5)
+    h, w = 30, 44
+    grids, rows, cols = rise._draws(h, w, seed=3)
+    masks = rise._masks((grids, rows, cols), 0, 6, h, w)
+    up = (6 * math.ceil(h / 5), 6 * math.ceil(w / 5))
+    for mask, grid, y, x in zip(masks, grids, rows.tolist(), cols.tolist()):
+        expected = resize(grid.numpy(), up, order=1, mode="reflect", anti_aliasing=False)[y:y + h, x:x + w]
+        torch.testing.assert_close(mask, torch.from_numpy(expected).float(), rtol=0, atol=1e-6)
+
+
+def test_lime_segments_are_numbered_from_zero_and_near_the_target_count(
+        registry: Registry, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    import numpy as np
+
+    image = loaded(registry, "smoke-gap").denormalize(batch[0][:1])[0].permute(1, 2, 0).double().numpy()
+    labels = LIME(n_superpixels=20).segment(image)
+    assert labels.shape == (32, 32) and 5 <= labels.max() + 1 <= 40
+    assert (np.unique(labels) == np.arange(labels.max() + 1)).all()
+
+
+# A model that sees nothing but nine dots of channel 0 inside the box [8:16, 8:16].
+DOTS = torch.zeros(32, 32)
+DOTS[8:16:3, 8:16:3] = 1
+BOX = torch.zeros(32, 32, dtype=torch.bool)
+BOX[8:16, 8:16] = True
+
+
+class DotNet(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        score = 8 * ((x[:, 0] * DOTS).sum((1, 2)) / DOTS.sum() - 0.5)
+        return torch.stack([score, torch.zeros_like(score), torch.zeros_like(score)], dim=1)
+
+
+@pytest.mark.parametrize("method", [
+    Gradient(), IntegratedGradients(n_steps=8), SHAP(n_samples=16), RISE(n_masks=512),
+    LIME(n_samples=100, n_superpixels=20),
+    MeaningfulPerturbation(max_iter=20, mask_side=112),  # 16 x 16 mask at 32 px: the box is 4 cells wide
+    ExtremalPerturbation(max_iter=30, areas=(0.05, 0.1))], ids=lambda m: m.name)
+def test_the_map_is_higher_where_the_model_looks(registry: Registry, method: Method) -> None:
+    model = LoadedModel(spec=registry.models["smoke-gap"], net=DotNet(), device=torch.device("cpu"))
+    image = torch.full((1, 3, 32, 32), 0.5)  # 0 in the input space
+    image[0, 0][DOTS.bool()] = 1.0
+    saliency = method.explain(model, model.normalize(image), torch.zeros(1, dtype=torch.long), seed=0)[0]
+    margin = 0.1 * float(saliency.max() - saliency.min())
+    assert saliency[BOX].mean() > saliency[~BOX].mean() + margin
