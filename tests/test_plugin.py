@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-SMALL = ["--xai-benchmark=smoke", "--xai-images=6", "-p", "no:cacheprovider"]
+# The smoke models are untrained: the paper's claims would only be skipped, so run the cells.
+SMALL = ["--xai-benchmark=smoke", "--xai-images=6", "-p", "no:cacheprovider", "-k", "test_cell"]
 FAST_METHODS = "--xai-methods=gradient,gradcam"
 N_CELLS = 2 * 2 * 4  # smoke models x FAST_METHODS x metrics
 RUN_DEPENDENT = ("seconds_per_image", "cached")
@@ -59,7 +60,7 @@ def test_malformed_values_are_usage_errors(pytester: pytest.Pytester, option: st
 
 def test_grid_is_off_without_a_selection(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_mine="def test_ok():\n    assert True\n")
-    result = pytester.runpytest(*SMALL)
+    result = pytester.runpytest("--xai-images=6")
     result.assert_outcomes(passed=1)
     assert not (pytester.path / "reports").exists()
 
@@ -95,7 +96,7 @@ def test_grid_runs_in_a_repo_without_our_test_files(pytester: pytest.Pytester) -
 def test_ini_selection_turns_the_grid_on(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nxai_models = smoke-gap\nxai_methods = gradient\nxai_metrics = localization\n"
                      "xai_images = 4\n")
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_cell")
     result.assert_outcomes(passed=2)
     assert [c["metric"] for c in report_of(pytester)["cells"]] == ["pointing_game", "wsl"]
 
@@ -142,7 +143,7 @@ def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) ->
 
 def test_regression_against_a_baseline_fails_the_cell(pytester: pytest.Pytester) -> None:
     args = ["--xai-models=smoke-gap", "--xai-methods=gradcam", "--xai-metrics=wsl,deletion",
-            "--xai-images=24", "-p", "no:cacheprovider"]
+            "--xai-images=24", "-p", "no:cacheprovider", "-k", "test_cell"]
     pytester.runpytest(*args, "--xai-report=base.json").assert_outcomes(passed=2)
     # Same run against itself: nothing is worse.
     pytester.runpytest(*args, "--xai-baseline=base.json").assert_outcomes(passed=2)
@@ -276,7 +277,7 @@ def pytest_xai_register(registry):
         registry.add_model(ModelSpec(name=name, benchmark="smoke", arch="tiny", training=training,
                                      loader=partial(colour_reader, red), weights=name, cam_layer="0"))
 ''')
-    result = pytester.runpytest("--xai-models=tiny,tiny-r", FAST_METHODS, "-k", "claims", "-rs", *SMALL)
+    result = pytester.runpytest("--xai-models=tiny,tiny-r", FAST_METHODS, "-rs", *SMALL, "-k", "claims")
     result.stdout.fnmatch_lines(["*F2 not testable here: needs an advprop model*",
                                  "*F3 not testable here: needs the methods gradcam, mp, rise*",
                                  "*F6 not testable here: needs two models with clean and adversarial accuracy*"])
