@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from pytest_xai.builtins import register_builtins
-from pytest_xai.methods import (BUILTIN_METHODS, CAM, LIME, RISE, SHAP, ExtremalPerturbation, Gradient,
+from pytest_xai.methods import (BUILTIN_METHODS, CAM, LIME, RISE, SHAP, ExtremalPerturbation, GradCAM, Gradient,
                                 IntegratedGradients, MeaningfulPerturbation, Method)
 from pytest_xai.models.spec import LoadedModel
 from pytest_xai.registry import Registry
@@ -87,6 +87,28 @@ def test_contract(registry: Registry, batch: tuple[torch.Tensor, torch.Tensor], 
     # differences, ~1e-7 of the map's scale, seen up to 3e-7 here); a real coupling between
     # images (shared noise, a batch mean in a loss) changes maps at the scale of the map.
     torch.testing.assert_close(alone, maps[:4], rtol=1e-4, atol=1e-5 * float(maps.abs().max()))
+
+
+def test_gradient_is_abs_max_over_channels_of_the_logit_gradient(registry: Registry,
+                                                                 batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model = loaded(registry, "smoke-flat")
+    images, targets = batch
+    x = images.clone().requires_grad_(True)
+    model(x).gather(1, targets[:, None]).sum().backward()
+    torch.testing.assert_close(Gradient().explain(model, images, targets, seed=0), x.grad.abs().amax(dim=1))
+
+
+def test_gradcam_needs_a_cam_layer(registry: Registry) -> None:
+    spec = dataclasses.replace(registry.models["smoke-gap"], cam_layer=None)
+    assert "no CAM layer" in GradCAM().applies_to(spec)
+    assert GradCAM().applies_to(registry.models["smoke-gap"]) is None
+
+
+def test_fast_profile_caps_budgets_and_paper_keeps_them() -> None:
+    assert RISE(n_masks=100).with_profile("fast").n_masks == 100  # below the cap: kept
+    assert RISE().with_profile("fast").n_masks == RISE.fast_caps["n_masks"]
+    assert RISE().with_profile("paper") == RISE()
+    assert Gradient().with_profile("fast") == Gradient()  # no budget
 
 
 def test_cam_applies_only_to_gap_heads(registry: Registry) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
@@ -12,6 +13,12 @@ if TYPE_CHECKING:
     from pytest_xai.models.spec import LoadedModel, ModelSpec
 
 GROUPS = ("gradient", "cam", "perturbation", "baseline", "other")
+
+
+def image_seed(image: "torch.Tensor", seed: int) -> int:
+    """A seed for one image's random draws: the CRC-32 of its bytes, started from the
+    run's seed, so that an image draws the same numbers alone and in any batch."""
+    return zlib.crc32(image.detach().cpu().numpy().tobytes(), seed & 0xFFFFFFFF)
 
 
 @dataclass(frozen=True)

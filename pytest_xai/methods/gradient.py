@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from pytest_xai.methods.base import Method
+from pytest_xai.methods.base import Method, image_seed
 
 if TYPE_CHECKING:
     import torch
@@ -114,7 +114,6 @@ class SHAP(Method):
         import numpy as np
         import torch
 
-        from pytest_xai.methods.perturbation import image_seed
 
         with warnings.catch_warnings():  # shap's colormaps call matplotlib's deprecated setters on import
             warnings.filterwarnings("ignore", message="The set_.* function will be deprecated",

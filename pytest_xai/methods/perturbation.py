@@ -17,11 +17,10 @@ segmentation sigma) are for 224 px images and are scaled to the image side here.
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from pytest_xai.methods.base import Method
+from pytest_xai.methods.base import Method, image_seed
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,12 +30,6 @@ if TYPE_CHECKING:
 
 #: the image side (px) for which the paper's pixel sizes are given
 PAPER_SIDE = 224
-
-
-def image_seed(image: "torch.Tensor", seed: int) -> int:
-    """A seed for one image's random draws: the CRC-32 of its bytes, started from the
-    run's seed, so that an image draws the same numbers alone and in any batch."""
-    return zlib.crc32(image.detach().cpu().numpy().tobytes(), seed & 0xFFFFFFFF)
 
 
 def scaled(value: float, side: int) -> float:

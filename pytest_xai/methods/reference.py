@@ -6,11 +6,10 @@ the paper cites) and a uniformly random map for Insertion/Deletion.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from pytest_xai.methods.base import Method
+from pytest_xai.methods.base import Method, image_seed
 
 if TYPE_CHECKING:
     import torch
@@ -49,8 +48,7 @@ class UniformRandom(Method):
 
         maps = []
         for image in images:
-            image_seed = zlib.crc32(image.detach().cpu().numpy().tobytes(), seed & 0xFFFFFFFF)
-            maps.append(uniform_random(1, image.shape[1], image.shape[2], seed=image_seed)[0])
+            maps.append(uniform_random(1, image.shape[1], image.shape[2], seed=image_seed(image, seed))[0])
         return torch.stack(maps).to(images.device)
 
 
