@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 from pytest_xai.data import smoke as smoke_data
 from pytest_xai.data.base import Benchmark
@@ -11,8 +12,9 @@ from pytest_xai.models.spec import ModelSpec
 from pytest_xai.registry import Registry
 
 
-def register_builtins(registry: Registry) -> None:
-    """Fill ``registry`` with everything built in."""
+def register_builtins(registry: Registry, imagenet_root: Path | None = None, weights_dir: Path | None = None) -> None:
+    """Fill ``registry`` with everything built in; the paths locate the local files of
+    the ``imagenet`` benchmark (its images, boxes and checkpoints)."""
     from pytest_xai.claims.paper import PAPER_CLAIMS
     from pytest_xai.methods import BUILTIN_METHODS
     from pytest_xai.metrics import ALL_METRICS

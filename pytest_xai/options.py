@@ -25,6 +25,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("seed", "seed of every random choice (images, random maps, methods)", "0"),
     ("report", "where the JSON report is written", "reports/xai-report.json"),
     ("cache-dir", "the score store's directory", ".xai-cache"),
+    ("imagenet-root", "ILSVRC2012 folder for --xai-benchmark=imagenet (val images and box annotations)", ""),
+    ("weights-dir", "folder of local checkpoint files (looked up before $TORCH_HOME/hub/checkpoints)", ""),
     ("baseline", "a report whose cells are the floor: a cell significantly worse than its entry fails", ""),
     ("baseline-alpha", "significance level of the one-sided baseline test", "0.01"),
 )
@@ -45,6 +47,8 @@ def add_options(parser: pytest.Parser) -> None:
         group.addoption(f"--xai-{option}", dest=ini_name(option), default=None,
                         help=f"{help_text} [ini: {ini_name(option)}; default: {default or 'unset'}]")
         parser.addini(ini_name(option), help_text, default=default)
+    group.addoption("--xai-require-all", action="store_true", default=False,
+                    help="a missing local file (images, boxes, weights) is an error instead of a skip")
     group.addoption("--xai-list", action="store_true", default=False,
                     help="list every registered benchmark, model, method and metric with its tags, then exit")
 
@@ -67,6 +71,9 @@ class XaiConfig:
     cache_dir: Path
     baseline: Path | None
     baseline_alpha: float
+    imagenet_root: Path | None = None
+    weights_dir: Path | None = None
+    require_all: bool = False
 
 
 def _value(config: pytest.Config, option: str) -> str:
@@ -108,6 +115,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         raise pytest.UsageError(f"--xai-subset: invalid value {subset!r}; expected {', '.join(SUBSETS)}")
     images = _value(config, "images")
     baseline = _value(config, "baseline")
+    imagenet_root, weights_dir = _value(config, "imagenet-root"), _value(config, "weights-dir")
     root = Path(config.rootpath)
     return XaiConfig(
         models=_value(config, "models"),
@@ -125,4 +133,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         baseline=root / baseline if baseline else None,
         baseline_alpha=_parse("baseline-alpha", _value(config, "baseline-alpha"), _probability,
                               "a number in (0, 1)"),
+        imagenet_root=root / Path(imagenet_root).expanduser() if imagenet_root else None,
+        weights_dir=root / Path(weights_dir).expanduser() if weights_dir else None,
+        require_all=bool(config.getoption("xai_require_all")),
     )

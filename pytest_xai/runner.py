@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from contextlib import contextmanager
 import json
 import math
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pytest_xai.methods.base import Method
 from pytest_xai.methods.reference import reference_for
@@ -257,6 +258,20 @@ class Runner:
                 "image_ids": list(image_set.ids),
                 "accuracy": float((predicted == image_set.labels).float().mean()) if len(image_set) else None,
                 "confidence": confidence.tolist()}
+
+    @contextmanager
+    def files_or_skip(self) -> Iterator[None]:
+        """Turn a missing local file into a skip naming it (an error with --xai-require-all)."""
+        import pytest
+
+        from pytest_xai.data.base import MissingFile
+
+        try:
+            yield
+        except MissingFile as exc:
+            if self.cfg.require_all:
+                raise
+            pytest.skip(f"missing file: {exc}")
 
     def claim_table(self, claim: "Claim", grid: "Grid") -> tuple["ScoreTable", list[tuple[str, str, str]]]:
         """The scores a claim needs: its methods x metrics that the grid selects, on the

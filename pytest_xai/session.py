@@ -25,8 +25,11 @@ def build_registry(config: pytest.Config) -> Registry:
     """Built-ins, then installed entry points, then ``pytest_xai_register`` hooks."""
     from pytest_xai.builtins import register_builtins
 
+    from pytest_xai.options import read_config
+
+    cfg = read_config(config)
     registry = Registry()
-    register_builtins(registry)
+    register_builtins(registry, imagenet_root=cfg.imagenet_root, weights_dir=cfg.weights_dir)
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         entry_point.load()(registry)
     config.hook.pytest_xai_register.call_historic(kwargs={"registry": registry})

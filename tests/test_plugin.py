@@ -296,3 +296,22 @@ def pytest_xai_register(registry):
             assert claim["cells"] and claim["details"]
     assert claims["F1a"]["details"]["methods"] == ["gradient"]
     assert ["tiny-r", "gradient", "wsl"] in claims["F1a"]["cells"]
+
+
+@pytest.mark.parametrize("require_all", [False, True])
+def test_missing_local_files_skip_or_fail_with_require_all(pytester: pytest.Pytester, require_all: bool) -> None:
+    pytester.makeconftest('''
+from pytest_xai.data.base import MissingFile
+from pytest_xai.models.spec import ModelSpec
+
+def absent():
+    raise MissingFile("expected /weights/absent.pth: put the checkpoint there or pass --xai-weights-dir")
+
+def pytest_xai_register(registry):
+    registry.add_model(ModelSpec(name="absent", benchmark="smoke", arch="x", training="vanilla", loader=absent,
+                                 weights="absent.pth"))
+''')
+    args = ["--xai-models=absent", "--xai-methods=gradient", "--xai-metrics=wsl", "-rs", *SMALL]
+    result = pytester.runpytest(*args, *(["--xai-require-all"] if require_all else []))
+    result.assert_outcomes(**({"failed": 1} if require_all else {"skipped": 1}))
+    result.stdout.fnmatch_lines(["*expected /weights/absent.pth: put the checkpoint there*"])

@@ -10,6 +10,12 @@ if TYPE_CHECKING:
     import torch
 
 
+class MissingFile(FileNotFoundError):
+    """A local file a benchmark or model needs is absent; the message names the file
+    expected and where to put it. Cells needing it are skipped (or fail, with
+    ``--xai-require-all``)."""
+
+
 @dataclass(frozen=True)
 class ImageSet:
     """Evaluation images with one ground-truth box each.

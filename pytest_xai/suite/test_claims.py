@@ -16,7 +16,8 @@ def test_claim(xai_claim: Claim, xai_runner: Runner, xai_grid: Grid, record_prop
     """The claim holds on the selected grid (its cells come from the score store)."""
     cells: list[tuple[str, str, str]] = []
     try:
-        table, cells = xai_runner.claim_table(xai_claim, xai_grid)
+        with xai_runner.files_or_skip():
+            table, cells = xai_runner.claim_table(xai_claim, xai_grid)
         outcome = xai_claim.check(table)
     except NotApplicable as exc:
         record_property("xai_claim", json.dumps(xai_claim.report(None, cells, str(exc))))
