@@ -24,7 +24,7 @@ from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry
 from pytest_xai.selection import Cell, Grid
 from pytest_xai.stats import paired_one_sided_p, unpaired_one_sided_p
-from pytest_xai.store import ScoreStore, source_digest
+from pytest_xai.store import ScoreStore, key_digest, source_digest
 
 if TYPE_CHECKING:
     import torch
@@ -51,6 +51,7 @@ def resolve_device(name: str) -> "torch.device":
 
 
 MAX_POOL_FACTOR = 16
+FIGURE_IMAGES = 4
 
 
 def resolve_profile(profile: str, device: "torch.device") -> str:
@@ -244,6 +245,7 @@ class Runner:
             "n": len(values), "mean": _mean(values), "std": _std(values), "median": _median(values),
             "aggregate": scores.aggregate, "scores": values, "model_info": self.model_info(cell.model),
             "seconds_per_image": scores.map_seconds / max(len(values), 1), "cached": scores.cached,
+            "maps_key": key_digest(self._maps_key(cell.model, method)),
             "reference": {"map": reference.name, "mean": _mean(ref_scores.values),
                           "p_value": paired_one_sided_p(values, ref_scores.values, metric.higher_is_better)},
             "baseline": self._compare_with_baseline(cell, values, list(image_set.ids), metric.higher_is_better),
@@ -257,7 +259,24 @@ class Runner:
         return {"subset": self.subset, "cl_group": list(self.cl_group(model)) if self.subset == "cl" else None,
                 "image_ids": list(image_set.ids),
                 "accuracy": float((predicted == image_set.labels).float().mean()) if len(image_set) else None,
-                "confidence": confidence.tolist()}
+                "confidence": confidence.tolist(), "figure_key": self._figure_images(image_set)}
+
+    def _figure_images(self, image_set: "ImageSet") -> str:
+        """Store the first FIGURE_IMAGES images (uint8), labels, boxes and ids for the report's
+        figures (their maps are the first rows of the maps entries); returns the entry's digest."""
+        import torch
+
+        key = {"version": self.version, "data": image_set.sha256(), "n": FIGURE_IMAGES}
+
+        def compute() -> bytes:
+            head = image_set.subset(list(range(min(FIGURE_IMAGES, len(image_set)))))
+            buffer = io.BytesIO()
+            torch.save({"images": (head.images * 255).round().to(torch.uint8), "labels": head.labels,
+                        "boxes": head.boxes, "ids": list(head.ids)}, buffer)
+            return buffer.getvalue()
+
+        self.store.get_or_compute("figure", key, compute)
+        return key_digest(key)
 
     @contextmanager
     def files_or_skip(self) -> Iterator[None]:

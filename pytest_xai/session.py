@@ -100,7 +100,8 @@ class XaiSession:
                   "claims": list(self.grid.claims),
                   "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
                   "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile, "subset": self.cfg.subset,
-                  "baseline": str(self.cfg.baseline) if self.cfg.baseline else None}
+                  "baseline": str(self.cfg.baseline) if self.cfg.baseline else None,
+                  "cache_dir": str(self.cfg.cache_dir)}
         claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]
         write_report(self.cfg.report, build_report(config, models, list(self.records.values()), claims))
         session.config.get_terminal_writer().line(f"\npytest-xai: report written to {self.cfg.report}")

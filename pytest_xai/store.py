@@ -48,8 +48,14 @@ class ScoreStore:
         self.root = Path(root)
 
     def path(self, kind: str, key: dict[str, Any]) -> Path:
-        digest = key_digest(key)
+        return self.path_of(kind, key_digest(key))
+
+    def path_of(self, kind: str, digest: str) -> Path:
         return self.root / kind / digest[:2] / digest
+
+    def read(self, kind: str, digest: str) -> bytes | None:
+        """An entry by its digest (as the report records them), or None if absent or corrupt."""
+        return self._read(self.path_of(kind, digest))
 
     def get_or_compute(self, kind: str, key: dict[str, Any], compute: Callable[[], bytes]
                        ) -> tuple[bytes, bool]:

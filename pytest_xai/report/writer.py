@@ -3,16 +3,19 @@
 Schema ``pytest-xai/1``::
 
     {"schema", "environment": {python, platform, packages, device},
-     "config": {benchmark, models, methods, metrics, images, seed, device, baseline},
+     "config": {benchmark, models, methods, metrics, claims, images, seed, device, profile,
+                subset, baseline, cache_dir},
      "models": [{name, arch, training, tags, weights, card, subset, cl_group, image_ids,
-                 accuracy, confidence (per image: softmax probability of the label), ...}],
+                 accuracy, confidence (per image: softmax probability of the label),
+                 figure_key (store entry "figure": the first images, for figures), ...}],
      "cells": [{model, method, metric, outcome, n, mean, std, median, aggregate,
                 higher_is_better, bounds, scores, seconds_per_image, reference,
-                baseline, method_params, metric_params, ...}],
-     "claims": []}
+                baseline, method_params, metric_params, maps_key (store entry "maps"), ...}],
+     "claims": [{id, statement, source, statistic, threshold, value, p_value, passed,
+                 details, cells, outcome, skip_reason}]}
 
 Cells are in grid order. Values are plain JSON (NaN becomes null). Only
-``seconds_per_image`` and ``cached`` change between identical runs.
+``seconds_per_image``, ``cached`` and ``config.cache_dir`` change between identical runs.
 """
 
 from __future__ import annotations
