@@ -1,19 +1,91 @@
-"""The ``pytest-xai`` command (report tools arrive with the reports issue)."""
+"""The ``pytest-xai`` command: read, render, merge and compare reports.
+
+Run the benchmark itself with pytest, e.g. ``pytest benchmarks --xai-models=all``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="pytest-xai",
-        description="Tools for pytest-xai reports. Run the benchmark itself with pytest, "
-                    "e.g. `pytest benchmarks --xai-models=all`.")
-    parser.parse_args(argv)
-    parser.print_help()
+def _load(path: str) -> dict[str, Any]:
+    try:
+        report = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"pytest-xai: cannot read report {path}: {exc}") from None
+    if not isinstance(report, dict) or not str(report.get("schema", "")).startswith("pytest-xai/"):
+        raise SystemExit(f"pytest-xai: {path} is not a pytest-xai report (no 'schema' field)")
+    return report
+
+
+def _show(args: argparse.Namespace) -> int:
+    from pytest_xai.report.tables import render
+
+    print(render(_load(args.report)))
     return 0
 
 
+def _html(args: argparse.Namespace) -> int:
+    from pytest_xai.report.html import write_page
+
+    page = write_page(_load(args.report), Path(args.output), cache_dir=Path(args.cache_dir) if args.cache_dir else None)
+    print(f"pytest-xai: wrote {page}")
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from pytest_xai.report.merge import MergeError, merge_reports
+    from pytest_xai.report.writer import write_report
+
+    try:
+        merged = merge_reports([_load(p) for p in args.reports])
+    except MergeError as exc:
+        raise SystemExit(f"pytest-xai merge: {exc}") from None
+    write_report(Path(args.output), merged)
+    print(f"pytest-xai: merged {len(args.reports)} reports into {args.output} ({len(merged['cells'])} cells)")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from pytest_xai.report.compare import compare_reports, format_comparison
+
+    rows = compare_reports(_load(args.base), _load(args.new), alpha=args.alpha)
+    print(format_comparison(rows, alpha=args.alpha))
+    return 1 if any(row["worse"] for row in rows) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pytest-xai", description=__doc__.strip().splitlines()[0] + " "
+                                     "Run the benchmark itself with pytest, e.g. `pytest benchmarks --xai-models=all`.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    show = commands.add_parser("show", help="the paper's tables for a report")
+    show.add_argument("report")
+    show.set_defaults(run=_show)
+    html = commands.add_parser("html", help="a static page with the tables and figures")
+    html.add_argument("report")
+    html.add_argument("-o", "--output", required=True, help="folder for index.html and its figures")
+    html.add_argument("--cache-dir", help="score store holding the maps (default: the report's config.cache_dir)")
+    html.set_defaults(run=_html)
+    merge = commands.add_parser("merge", help="join the reports of shards of one grid")
+    merge.add_argument("reports", nargs="+")
+    merge.add_argument("-o", "--output", required=True)
+    merge.set_defaults(run=_merge)
+    compare = commands.add_parser("compare", help="per-cell deltas; exit 1 if a cell got significantly worse")
+    compare.add_argument("base")
+    compare.add_argument("new")
+    compare.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
+    compare.set_defaults(run=_compare)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())
