@@ -23,16 +23,18 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def _show(args: argparse.Namespace) -> int:
+    report = _load(args.report)
     from pytest_xai.report.tables import render
 
-    print(render(_load(args.report)))
+    print(render(report))
     return 0
 
 
 def _html(args: argparse.Namespace) -> int:
+    report = _load(args.report)
     from pytest_xai.report.html import write_page
 
-    page = write_page(_load(args.report), Path(args.output), cache_dir=Path(args.cache_dir) if args.cache_dir else None)
+    page = write_page(report, Path(args.output), cache_dir=Path(args.cache_dir) if args.cache_dir else None)
     print(f"pytest-xai: wrote {page}")
     return 0
 

@@ -15,7 +15,6 @@ import math
 import statistics
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pytest_xai.methods.base import Method
@@ -23,7 +22,8 @@ from pytest_xai.methods.reference import reference_for
 from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry
 from pytest_xai.selection import Cell, Grid
-from pytest_xai.stats import paired_one_sided_p, unpaired_one_sided_p
+from pytest_xai.report.baseline import compare_cell, load_baseline
+from pytest_xai.stats import paired_one_sided_p
 from pytest_xai.store import ScoreStore, key_digest, source_digest
 
 if TYPE_CHECKING:
@@ -248,7 +248,9 @@ class Runner:
             "maps_key": key_digest(self._maps_key(cell.model, method)),
             "reference": {"map": reference.name, "mean": _mean(ref_scores.values),
                           "p_value": paired_one_sided_p(values, ref_scores.values, metric.higher_is_better)},
-            "baseline": self._compare_with_baseline(cell, values, list(image_set.ids), metric.higher_is_better),
+            "baseline": None if self._baseline is None else compare_cell(
+                self._baseline.get((cell.model, cell.method, cell.metric)), values, list(image_set.ids),
+                metric.higher_is_better, self.cfg.baseline_alpha),
         })
         return record
 
@@ -319,35 +321,6 @@ class Runner:
                     cells.append((name, method_name, metric))
         higher = {m: self.registry.metrics[m].higher_is_better for m in metrics}
         return ScoreTable(models=rows, scores=scores, higher_is_better=higher), cells
-
-    def _compare_with_baseline(self, cell: Cell, values: list[float], ids: list[str],
-                               higher_is_better: bool) -> dict[str, Any] | None:
-        if self._baseline is None:
-            return None
-        entry = self._baseline.get((cell.model, cell.method, cell.metric))
-        if entry is None or not entry.get("scores"):
-            return {"mean": None, "p_value": None, "worse": False, "note": "no baseline entry for this cell"}
-        base = entry["scores"]
-        if entry.get("image_ids") == ids:
-            # p of "baseline better than now" on the same images, paired.
-            p = paired_one_sided_p(base, values, higher_is_better)
-            test = "wilcoxon"
-        else:
-            p = unpaired_one_sided_p(base, values, higher_is_better)
-            test = "mannwhitneyu"
-        return {"mean": _mean(base), "p_value": p, "test": test, "alpha": self.cfg.baseline_alpha,
-                "worse": p < self.cfg.baseline_alpha}
-
-
-def load_baseline(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """Cells of a baseline report by (model, method, metric), with their image ids."""
-    try:
-        report = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"--xai-baseline {path}: cannot read a pytest-xai report ({exc})") from None
-    ids = {m["name"]: m.get("image_ids") for m in report.get("models", [])}
-    return {(c["model"], c["method"], c["metric"]): {**c, "image_ids": ids.get(c["model"])}
-            for c in report.get("cells", [])}
 
 
 def _mean(values: list[float]) -> float:

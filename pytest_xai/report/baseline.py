@@ -1,0 +1,45 @@
+"""Comparing cells with a baseline report: used by cell tests and ``pytest-xai compare``."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+from pytest_xai.stats import paired_one_sided_p, unpaired_one_sided_p
+
+CellKey = tuple[str, str, str]
+
+
+def cells_by_key(report: dict[str, Any]) -> dict[CellKey, dict[str, Any]]:
+    """A report's cells by (model, method, metric), each with its model's ``image_ids``."""
+    ids = {m["name"]: m.get("image_ids") for m in report.get("models", [])}
+    return {(c["model"], c["method"], c["metric"]): {**c, "image_ids": ids.get(c["model"])}
+            for c in report.get("cells", [])}
+
+
+def load_baseline(path: Path) -> dict[CellKey, dict[str, Any]]:
+    """The cells of the baseline report at ``path``."""
+    try:
+        report = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"--xai-baseline {path}: cannot read a pytest-xai report ({exc})") from None
+    return cells_by_key(report)
+
+
+def compare_cell(base: dict[str, Any] | None, scores: list[float], image_ids: list[str] | None,
+                 higher_is_better: bool, alpha: float) -> dict[str, Any]:
+    """Is a cell with these per-image scores significantly worse than its baseline cell?
+
+    One-sided test of "the baseline was better": Wilcoxon signed-rank when both
+    scored the same images in the same order, Mann-Whitney U otherwise.
+    """
+    if base is None or not base.get("scores"):
+        return {"mean": None, "p_value": None, "test": None, "alpha": alpha, "worse": False,
+                "note": "no baseline entry for this cell"}
+    paired = base.get("image_ids") is not None and base.get("image_ids") == image_ids
+    test = paired_one_sided_p if paired else unpaired_one_sided_p
+    p = test(base["scores"], scores, higher_is_better)
+    return {"mean": statistics.fmean(base["scores"]), "p_value": p,
+            "test": "wilcoxon" if paired else "mannwhitneyu", "alpha": alpha, "worse": p < alpha}

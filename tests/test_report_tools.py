@@ -1,0 +1,65 @@
+"""`pytest-xai compare` and `merge` on hand-made reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_xai.cli import main
+from pytest_xai.report.compare import compare_reports, format_comparison
+
+IDS = [f"img-{i}" for i in range(30)]
+
+
+def cell(model: str, method: str, metric: str, scores: list[float], higher: bool = True) -> dict[str, Any]:
+    return {"model": model, "method": method, "metric": metric, "index": 0, "outcome": "passed",
+            "higher_is_better": higher, "scores": scores, "mean": sum(scores) / len(scores)}
+
+
+def report(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schema": "pytest-xai/1", "config": {"benchmark": "smoke", "seed": 0},
+            "models": [{"name": "m", "image_ids": IDS}], "cells": cells, "claims": []}
+
+
+HITS = [1.0] * 24 + [0.0] * 6
+BASE = report([cell("m", "gradient", "wsl", HITS), cell("m", "gradcam", "wsl", HITS),
+               cell("m", "gradcam", "deletion", [0.2] * 30, higher=False)])
+
+
+def test_a_cell_that_got_worse_comes_first_and_fails() -> None:
+    new = report([cell("m", "gradient", "wsl", HITS),
+                  cell("m", "gradcam", "wsl", [1.0] * 8 + [0.0] * 22),           # lost 16 hits
+                  cell("m", "gradcam", "deletion", [0.1] * 30, higher=False),     # better: lower deletion
+                  cell("m", "mine", "wsl", HITS)])                                # new explainer
+    rows = compare_reports(BASE, new, alpha=0.01)
+    assert [(r["method"], r["metric"], r["worse"]) for r in rows][0] == ("gradcam", "wsl", True)
+    assert sum(r["worse"] for r in rows) == 1
+    by_key = {(r["method"], r["metric"]): r for r in rows}
+    assert by_key[("gradcam", "wsl")]["test"] == "wilcoxon" and by_key[("gradcam", "wsl")]["p_value"] < 0.01
+    assert by_key[("gradcam", "deletion")]["improvement"] == pytest.approx(0.1)  # positive = better
+    assert by_key[("gradient", "wsl")]["p_value"] == 1.0  # identical scores
+    assert by_key[("mine", "wsl")]["base_mean"] is None
+    text = format_comparison(rows, alpha=0.01)
+    assert "WORSE" in text.splitlines()[2] and "1 of 4 cells significantly worse" in text
+
+
+def test_compare_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base, same, worse = tmp_path / "base.json", tmp_path / "same.json", tmp_path / "worse.json"
+    base.write_text(json.dumps(BASE))
+    same.write_text(json.dumps(BASE))
+    worse.write_text(json.dumps(report([cell("m", "gradient", "wsl", [0.0] * 30)])))
+    assert main(["compare", str(base), str(same)]) == 0
+    assert main(["compare", str(base), str(worse)]) == 1
+    assert "1 of 1 cells significantly worse" in capsys.readouterr().out
+
+
+def test_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text("{}")
+    with pytest.raises(SystemExit, match="not a pytest-xai report"):
+        main(["compare", str(bogus), str(bogus)])
+    with pytest.raises(SystemExit, match="cannot read report"):
+        main(["show", str(tmp_path / "absent.json")])
