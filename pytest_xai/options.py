@@ -27,7 +27,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("cache-dir", "the score store's directory", ".xai-cache"),
     ("imagenet-root", "ILSVRC2012 folder for --xai-benchmark=imagenet (val images and box annotations)", ""),
     ("weights-dir", "folder of local checkpoint files (looked up before $TORCH_HOME/hub/checkpoints)", ""),
-    ("baseline", "a report whose cells are the floor: a cell significantly worse than its entry fails", ""),
+    ("baseline", "a report whose cells are the floor: a cell significantly worse than its entry fails "
+                 "(default: reports/baseline-BENCHMARK.json when it exists; 'none' for no baseline)", ""),
     ("baseline-alpha", "significance level of the one-sided baseline test", "0.01"),
 )
 
@@ -47,6 +48,9 @@ def add_options(parser: pytest.Parser) -> None:
         group.addoption(f"--xai-{option}", dest=ini_name(option), default=None,
                         help=f"{help_text} [ini: {ini_name(option)}; default: {default or 'unset'}]")
         parser.addini(ini_name(option), help_text, default=default)
+    group.addoption("--xai-update-baseline", action="store_true", default=False,
+                    help="write this run's report as the baseline (the --xai-baseline path, or "
+                         "reports/baseline-BENCHMARK.json) instead of comparing with it")
     group.addoption("--xai-require-all", action="store_true", default=False,
                     help="a missing local file (images, boxes, weights) is an error instead of a skip")
     group.addoption("--xai-list", action="store_true", default=False,
@@ -71,6 +75,7 @@ class XaiConfig:
     cache_dir: Path
     baseline: Path | None
     baseline_alpha: float
+    update_baseline: bool = False
     imagenet_root: Path | None = None
     weights_dir: Path | None = None
     require_all: bool = False
@@ -102,6 +107,23 @@ def _probability(raw: str) -> float:
     return value
 
 
+def default_baseline(root: Path, benchmark: str) -> Path:
+    """Where a benchmark's committed baseline lives."""
+    return root / "reports" / f"baseline-{benchmark}.json"
+
+
+def _baseline_path(root: Path, value: str, benchmark: str, update: bool) -> Path | None:
+    """The baseline named, else the benchmark's default if it exists (or is to be written)."""
+    if value == "none":
+        if update:
+            raise pytest.UsageError("--xai-update-baseline needs a baseline path, not 'none'")
+        return None
+    if value:
+        return root / value
+    path = default_baseline(root, benchmark)
+    return path if update or path.exists() else None
+
+
 def read_config(config: pytest.Config) -> XaiConfig:
     """Validate the options (a pytest UsageError names the bad value)."""
     device = _value(config, "device")
@@ -115,6 +137,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         raise pytest.UsageError(f"--xai-subset: invalid value {subset!r}; expected {', '.join(SUBSETS)}")
     images = _value(config, "images")
     baseline = _value(config, "baseline")
+    update = bool(config.getoption("xai_update_baseline"))
     imagenet_root, weights_dir = _value(config, "imagenet-root"), _value(config, "weights-dir")
     root = Path(config.rootpath)
     return XaiConfig(
@@ -130,7 +153,8 @@ def read_config(config: pytest.Config) -> XaiConfig:
         seed=_parse("seed", _value(config, "seed"), int, "an integer"),
         report=root / _value(config, "report"),
         cache_dir=root / _value(config, "cache-dir"),
-        baseline=root / baseline if baseline else None,
+        baseline=_baseline_path(root, baseline, _value(config, "benchmark"), update),
+        update_baseline=update,
         baseline_alpha=_parse("baseline-alpha", _value(config, "baseline-alpha"), _probability,
                               "a number in (0, 1)"),
         imagenet_root=root / Path(imagenet_root).expanduser() if imagenet_root else None,

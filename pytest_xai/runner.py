@@ -87,7 +87,8 @@ class Runner:
         self._models: dict[str, tuple["LoadedModel", str]] = {}
         self.subset = cfg.subset if cfg.subset != "auto" else self.benchmark.default_subset
         self._images: dict[tuple[str, ...], tuple["ImageSet", str]] = {}
-        self._baseline = load_baseline(cfg.baseline) if cfg.baseline else None
+        compare = cfg.baseline is not None and not cfg.update_baseline
+        self._baseline = load_baseline(cfg.baseline) if compare else None
 
     # -- inputs ---------------------------------------------------------------
     def model(self, name: str) -> tuple["LoadedModel", str]:
@@ -250,7 +251,8 @@ class Runner:
                           "p_value": paired_one_sided_p(values, ref_scores.values, metric.higher_is_better)},
             "baseline": None if self._baseline is None else compare_cell(
                 self._baseline.get((cell.model, cell.method, cell.metric)), values, list(image_set.ids),
-                metric.higher_is_better, self.cfg.baseline_alpha),
+                metric.higher_is_better, self.cfg.baseline_alpha,
+                params=(record["method_params"], record["metric_params"])),
         })
         return record
 

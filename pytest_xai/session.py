@@ -103,5 +103,10 @@ class XaiSession:
                   "baseline": str(self.cfg.baseline) if self.cfg.baseline else None,
                   "cache_dir": str(self.cfg.cache_dir)}
         claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]
-        write_report(self.cfg.report, build_report(config, models, list(self.records.values()), claims))
+        report = build_report(config, models, list(self.records.values()), claims)
+        write_report(self.cfg.report, report)
+        if self.cfg.update_baseline and self.cfg.baseline is not None:
+            write_report(self.cfg.baseline, report)
+            session.config.get_terminal_writer().line(
+                f"\npytest-xai: baseline {self.cfg.baseline} rewritten ({len(report['cells'])} cells)")
         session.config.get_terminal_writer().line(f"\npytest-xai: report written to {self.cfg.report}")

@@ -317,3 +317,16 @@ def pytest_xai_register(registry):
     result = pytester.runpytest(*args, *(["--xai-require-all"] if require_all else []))
     result.assert_outcomes(**({"failed": 1} if require_all else {"skipped": 1}))
     result.stdout.fnmatch_lines(["*expected /weights/absent.pth: put the checkpoint there*"])
+
+
+def test_update_baseline_then_it_is_the_default(pytester: pytest.Pytester) -> None:
+    args = ["--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-metrics=wsl", *SMALL]
+    result = pytester.runpytest(*args, "--xai-update-baseline")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*pytest-xai: baseline *reports/baseline-smoke.json rewritten (1 cells)*"])
+    assert report_of(pytester)["cells"][0]["baseline"] is None  # updating does not compare
+    pytester.runpytest(*args).assert_outcomes(passed=1)
+    baseline = report_of(pytester)["cells"][0]["baseline"]
+    assert baseline["test"] == "wilcoxon" and baseline["worse"] is False and baseline["p_value"] == 1.0
+    pytester.runpytest(*args, "--xai-baseline=none").assert_outcomes(passed=1)
+    assert report_of(pytester)["cells"][0]["baseline"] is None

@@ -63,3 +63,14 @@ def test_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
         main(["compare", str(bogus), str(bogus)])
     with pytest.raises(SystemExit, match="cannot read report"):
         main(["show", str(tmp_path / "absent.json")])
+
+
+def test_cell_check_compares_like_with_like_only() -> None:
+    from pytest_xai.report.baseline import compare_cell
+
+    base = {**cell("m", "rise", "wsl", HITS), "image_ids": IDS, "method_params": {"n_masks": 8000},
+            "metric_params": {}}
+    worse = [0.0] * 30
+    assert compare_cell(base, worse, IDS, True, 0.01, params=({"n_masks": 8000}, {}))["worse"] is True
+    other = compare_cell(base, worse, IDS, True, 0.01, params=({"n_masks": 200}, {}))
+    assert other["worse"] is False and "other parameters" in other["note"]

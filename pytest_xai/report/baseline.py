@@ -29,15 +29,21 @@ def load_baseline(path: Path) -> dict[CellKey, dict[str, Any]]:
 
 
 def compare_cell(base: dict[str, Any] | None, scores: list[float], image_ids: list[str] | None,
-                 higher_is_better: bool, alpha: float) -> dict[str, Any]:
+                 higher_is_better: bool, alpha: float,
+                 params: tuple[dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Is a cell with these per-image scores significantly worse than its baseline cell?
 
     One-sided test of "the baseline was better": Wilcoxon signed-rank when both
-    scored the same images in the same order, Mann-Whitney U otherwise.
+    scored the same images in the same order, Mann-Whitney U otherwise. With
+    ``params`` (method and metric parameters), a baseline cell computed with other
+    parameters is not compared (a like-for-like check only).
     """
     if base is None or not base.get("scores"):
         return {"mean": None, "p_value": None, "test": None, "alpha": alpha, "worse": False,
                 "note": "no baseline entry for this cell"}
+    if params is not None and (base.get("method_params"), base.get("metric_params")) != params:
+        return {"mean": statistics.fmean(base["scores"]), "p_value": None, "test": None, "alpha": alpha,
+                "worse": False, "note": "the baseline cell used other parameters: not compared"}
     paired = base.get("image_ids") is not None and base.get("image_ids") == image_ids
     test = paired_one_sided_p if paired else unpaired_one_sided_p
     p = test(base["scores"], scores, higher_is_better)
