@@ -25,6 +25,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("seed", "seed of every random choice (images, random maps, methods)", "0"),
     ("report", "where the JSON report is written", "reports/xai-report.json"),
     ("cache-dir", "the score store's directory", ".xai-cache"),
+    ("shard", "K/N: run only the K-th of N deterministic slices of the grid, whole (model, method) groups "
+              "(merge the N reports with `pytest-xai merge`)", ""),
     ("imagenet-root", "ILSVRC2012 folder for --xai-benchmark=imagenet (val images and box annotations)", ""),
     ("weights-dir", "folder of local checkpoint files (looked up before $TORCH_HOME/hub/checkpoints)", ""),
     ("baseline", "a report whose cells are the floor: a cell significantly worse than its entry fails "
@@ -76,6 +78,7 @@ class XaiConfig:
     baseline: Path | None
     baseline_alpha: float
     update_baseline: bool = False
+    shard: tuple[int, int] | None = None
     imagenet_root: Path | None = None
     weights_dir: Path | None = None
     require_all: bool = False
@@ -98,6 +101,13 @@ def _positive_int(raw: str) -> int:
     if value < 1:
         raise ValueError(raw)
     return value
+
+
+def _shard(raw: str) -> tuple[int, int]:
+    k, n = (int(part) for part in raw.split("/"))
+    if not 1 <= k <= n:
+        raise ValueError(raw)
+    return k, n
 
 
 def _probability(raw: str) -> float:
@@ -138,6 +148,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
     images = _value(config, "images")
     baseline = _value(config, "baseline")
     update = bool(config.getoption("xai_update_baseline"))
+    shard = _value(config, "shard")
     imagenet_root, weights_dir = _value(config, "imagenet-root"), _value(config, "weights-dir")
     root = Path(config.rootpath)
     return XaiConfig(
@@ -155,6 +166,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         cache_dir=root / _value(config, "cache-dir"),
         baseline=_baseline_path(root, baseline, _value(config, "benchmark"), update),
         update_baseline=update,
+        shard=_parse("shard", shard, _shard, "K/N with 1 <= K <= N") if shard else None,
         baseline_alpha=_parse("baseline-alpha", _value(config, "baseline-alpha"), _probability,
                               "a number in (0, 1)"),
         imagenet_root=root / Path(imagenet_root).expanduser() if imagenet_root else None,

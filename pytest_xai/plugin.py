@@ -77,6 +77,9 @@ def _parametrize(metafunc: pytest.Metafunc, fixture: str) -> None:
         cells = session.grid.cells
         metafunc.parametrize(fixture, [pytest.param(c, marks=pytest.mark.xdist_group(c.model)) for c in cells],
                              ids=[c.id for c in cells])
+    elif session.grid.shard:
+        reason = "claims need the whole grid: `pytest-xai merge` evaluates them on the shards' reports"
+        metafunc.parametrize(fixture, [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ids=["sharded"])
     else:
         claims = [session.registry.claims[c] for c in session.grid.claims]
         metafunc.parametrize(fixture, claims, ids=[c.id for c in claims])

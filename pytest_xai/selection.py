@@ -29,12 +29,19 @@ class Grid:
     methods: tuple[str, ...]
     metrics: tuple[str, ...]
     claims: tuple[str, ...] = ()
+    shard: tuple[int, int] | None = None
 
     @property
     def cells(self) -> tuple[Cell, ...]:
-        """Model-major, then method, then metric, each in registration order."""
+        """Model-major, then method, then metric, each in registration order; with a shard
+        K/N, the cells of every N-th (model, method) group from the K-th on (indices stay
+        those of the whole grid)."""
         combos = [(mo, me, mt) for mo in self.models for me in self.methods for mt in self.metrics]
-        return tuple(Cell(i, *combo) for i, combo in enumerate(combos))
+        cells = [Cell(i, *combo) for i, combo in enumerate(combos)]
+        if self.shard is None:
+            return tuple(cells)
+        k, n = self.shard
+        return tuple(c for c in cells if (c.index // len(self.metrics)) % n == k - 1)
 
 
 def select_grid(registry: Registry, cfg: XaiConfig) -> Grid:
@@ -46,7 +53,7 @@ def select_grid(registry: Registry, cfg: XaiConfig) -> Grid:
     grid = Grid(benchmark=cfg.benchmark, models=tuple(models),
                 methods=tuple(registry.methods.select(cfg.methods)),
                 metrics=tuple(registry.metrics.select(cfg.metrics)),
-                claims=tuple(registry.claims.select(cfg.claims)))
+                claims=tuple(registry.claims.select(cfg.claims)), shard=cfg.shard)
     ids = [c.id for c in grid.cells]
     clashes = sorted({i for i in ids if ids.count(i) > 1})
     if clashes:

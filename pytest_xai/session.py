@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,17 +22,23 @@ ENTRY_POINT_GROUP = "pytest_xai"
 _PARAM_ID = re.compile(r"\[(.*)\]$")
 
 
-def build_registry(config: pytest.Config) -> Registry:
-    """Built-ins, then installed entry points, then ``pytest_xai_register`` hooks."""
+def base_registry(imagenet_root: Path | None = None, weights_dir: Path | None = None) -> Registry:
+    """Built-ins, then what installed packages register through the entry points."""
     from pytest_xai.builtins import register_builtins
 
+    registry = Registry()
+    register_builtins(registry, imagenet_root=imagenet_root, weights_dir=weights_dir)
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        entry_point.load()(registry)
+    return registry
+
+
+def build_registry(config: pytest.Config) -> Registry:
+    """The base registry, then the ``pytest_xai_register`` hooks (conftest.py files)."""
     from pytest_xai.options import read_config
 
     cfg = read_config(config)
-    registry = Registry()
-    register_builtins(registry, imagenet_root=cfg.imagenet_root, weights_dir=cfg.weights_dir)
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        entry_point.load()(registry)
+    registry = base_registry(cfg.imagenet_root, cfg.weights_dir)
     config.hook.pytest_xai_register.call_historic(kwargs={"registry": registry})
     return registry
 
@@ -82,6 +89,8 @@ class XaiSession:
         for name, value in report.user_properties:
             if name == prop:
                 record.update(json.loads(value))
+        if prop == CLAIM_PROPERTY and "outcome" in record and not (report.failed and report.when != "call"):
+            return  # a claim states its own outcome and message (as `pytest-xai merge` does)
         if report.when == "call" or not report.passed:
             record["outcome"] = "error" if report.when != "call" and report.failed else report.outcome
             if report.failed:
@@ -98,6 +107,7 @@ class XaiSession:
         config = {"benchmark": self.grid.benchmark, "models": list(self.grid.models),
                   "methods": list(self.grid.methods), "metrics": list(self.grid.metrics),
                   "claims": list(self.grid.claims),
+                  "shard": f"{self.grid.shard[0]}/{self.grid.shard[1]}" if self.grid.shard else None,
                   "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
                   "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile, "subset": self.cfg.subset,
                   "baseline": str(self.cfg.baseline) if self.cfg.baseline else None,

@@ -15,6 +15,24 @@ N_CELLS = 2 * 2 * 4  # smoke models x FAST_METHODS x metrics
 RUN_DEPENDENT = ("seconds_per_image", "cached")
 
 
+TWINS_CONFTEST = '''
+import torch
+from functools import partial
+from pytest_xai.models.spec import ModelSpec
+
+def colour_reader(red_weight):
+    conv = torch.nn.Conv2d(3, 3, 1, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.diag(torch.tensor([red_weight, 1.0, 1.0]))[:, :, None, None])
+    return torch.nn.Sequential(conv, torch.nn.AdaptiveMaxPool2d(1), torch.nn.Flatten()).eval()
+
+def pytest_xai_register(registry):
+    for name, training, red in (("tiny", "vanilla", 1.0), ("tiny-r", "robust", 0.5)):
+        registry.add_model(ModelSpec(name=name, benchmark="smoke", arch="tiny", training=training,
+                                     loader=partial(colour_reader, red), weights=name, cam_layer="0"))
+'''
+
+
 def report_of(pytester: pytest.Pytester, name: str = "reports/xai-report.json") -> dict[str, Any]:
     return json.loads((pytester.path / name).read_text())
 
@@ -52,7 +70,8 @@ def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, 
 
 @pytest.mark.parametrize(("option", "value"), [("--xai-images", "0"), ("--xai-images", "ten"),
                                                ("--xai-seed", "1.5"), ("--xai-device", "gpu"),
-                                               ("--xai-profile", "quick"),
+                                               ("--xai-profile", "quick"), ("--xai-shard", "3/2"),
+                                               ("--xai-shard", "1of2"),
                                                ("--xai-baseline-alpha", "1.5")])
 def test_malformed_values_are_usage_errors(pytester: pytest.Pytester, option: str, value: str) -> None:
     result = pytester.runpytest("--xai-models=all", f"{option}={value}")
@@ -263,22 +282,7 @@ def test_console_script_help() -> None:
 
 
 def test_claims_run_alone_and_land_in_the_report(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest('''
-import torch
-from functools import partial
-from pytest_xai.models.spec import ModelSpec
-
-def colour_reader(red_weight):
-    conv = torch.nn.Conv2d(3, 3, 1, bias=False)
-    with torch.no_grad():
-        conv.weight.copy_(torch.diag(torch.tensor([red_weight, 1.0, 1.0]))[:, :, None, None])
-    return torch.nn.Sequential(conv, torch.nn.AdaptiveMaxPool2d(1), torch.nn.Flatten()).eval()
-
-def pytest_xai_register(registry):
-    for name, training, red in (("tiny", "vanilla", 1.0), ("tiny-r", "robust", 0.5)):
-        registry.add_model(ModelSpec(name=name, benchmark="smoke", arch="tiny", training=training,
-                                     loader=partial(colour_reader, red), weights=name, cam_layer="0"))
-''')
+    pytester.makeconftest(TWINS_CONFTEST)
     result = pytester.runpytest("--xai-models=tiny,tiny-r", FAST_METHODS, "-rs", *SMALL, "-k", "claims")
     result.stdout.fnmatch_lines(["*F2 not testable here: needs an advprop model*",
                                  "*F3 not testable here: needs the methods gradcam, mp, rise*",
@@ -330,3 +334,38 @@ def test_update_baseline_then_it_is_the_default(pytester: pytest.Pytester) -> No
     assert baseline["test"] == "wilcoxon" and baseline["worse"] is False and baseline["p_value"] == 1.0
     pytester.runpytest(*args, "--xai-baseline=none").assert_outcomes(passed=1)
     assert report_of(pytester)["cells"][0]["baseline"] is None
+
+
+def test_merged_shards_equal_the_unsharded_report(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TWINS_CONFTEST)
+    args = ["--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-images=6", "-p", "no:cacheprovider"]
+    whole = pytester.runpytest(*args, "--xai-report=whole.json")
+    assert whole.parseoutcomes()["passed"] >= 16
+    for k in (1, 2):
+        shard = pytester.runpytest(*args, f"--xai-shard={k}/2", f"--xai-report=shard{k}.json",
+                                   f"--xai-cache-dir=cache{k}")
+        shard.assert_outcomes(passed=8, skipped=1)  # 2 of the 4 (model, method) groups; claims wait for merge
+    shards = [report_of(pytester, f"shard{k}.json") for k in (1, 2)]
+    assert {(c["model"], c["method"]) for c in shards[0]["cells"]}.isdisjoint(
+        (c["model"], c["method"]) for c in shards[1]["cells"])
+    from pytest_xai.cli import main
+
+    assert main(["merge", str(pytester.path / "shard1.json"), str(pytester.path / "shard2.json"),
+                 "-o", str(pytester.path / "merged.json")]) == 0
+    merged, unsharded = report_of(pytester, "merged.json"), report_of(pytester, "whole.json")
+    assert merged["claims"] and any(c["outcome"] != "skipped" for c in merged["claims"])
+    strip = lambda r: {**without_timings(r), "config": {k: v for k, v in without_timings(r)["config"].items()  # noqa: E731
+                                                        if k != "shard"}}
+    assert strip(merged) == strip(unsharded)
+
+
+def test_merge_refuses_reports_of_different_grids(pytester: pytest.Pytester) -> None:
+    from pytest_xai.cli import main
+
+    args = ["--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-metrics=wsl", *SMALL]
+    pytester.runpytest(*args, "--xai-report=a.json").assert_outcomes(passed=1)
+    pytester.runpytest(*args, "--xai-seed=3", "--xai-report=b.json").assert_outcomes(passed=1)
+    with pytest.raises(SystemExit, match="report 2 differs from report 1 in config.seed: 3 vs 0"):
+        main(["merge", str(pytester.path / "a.json"), str(pytester.path / "b.json"), "-o", "m.json"])
+    with pytest.raises(SystemExit, match="cell smoke-gap-gradient-wsl is in two reports"):
+        main(["merge", str(pytester.path / "a.json"), str(pytester.path / "a.json"), "-o", "m.json"])

@@ -95,3 +95,54 @@ class Claim:
                 "p_value": outcome.p_value if outcome else None,
                 "passed": outcome.passed if outcome else None, "details": outcome.details if outcome else {},
                 "skip_reason": reason or None, "cells": [list(c) for c in cells]}
+
+
+def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tuple[str, str, str]]]]
+                   ) -> dict[str, Any]:
+    """The claim's report entry, with ``outcome`` (passed / failed / skipped) and ``message``.
+
+    ``build`` gathers the table (from the score store during a run, or from a report
+    when merging shards), so both paths give the same entry for the same scores.
+    """
+    cells: list[tuple[str, str, str]] = []
+    try:
+        table, cells = build()
+        outcome = claim.check(table)
+    except NotApplicable as exc:
+        return {**claim.report(None, cells, str(exc)), "outcome": "skipped",
+                "message": f"{claim.id} not testable here: {exc}"}
+    message = "" if outcome.passed else (
+        f"{claim.id} does not hold: {claim.statement}; statistic: {claim.statistic}; value {outcome.value}, "
+        f"p {outcome.p_value}; threshold: {claim.threshold}")
+    return {**claim.report(outcome, cells), "outcome": "passed" if outcome.passed else "failed",
+            "message": message}
+
+
+def table_from_report(claim: Claim, report: dict[str, Any]) -> tuple[ScoreTable, list[tuple[str, str, str]]]:
+    """What ``Runner.claim_table`` gathers, read from a report's cells and models instead."""
+    config = report["config"]
+    models = {m["name"]: m for m in report["models"]}
+    cells = {(c["model"], c["method"], c["metric"]): c for c in report["cells"]}
+    methods = [m for m in claim.methods if m in config["methods"]]
+    metrics = [m for m in claim.metrics if m in config["metrics"]]
+    chosen = [m for m in config["models"] if models[m]["training"] in claim.trainings]
+    if not chosen:
+        raise NotApplicable(f"no selected model is {' or '.join(claim.trainings)}")
+    rows, scores, used = {}, {}, []
+    higher: dict[str, bool] = {}
+    for name in chosen:
+        model = models[name]
+        card = model.get("card") or {}
+        rows[name] = ModelRow(name=name, arch=model["arch"], training=model["training"],
+                              confidence=model.get("confidence") or [],
+                              clean_accuracy=card.get("clean_accuracy"),
+                              adversarial_accuracy=card.get("pgd_accuracy"))
+        for method in methods:
+            for metric in metrics:
+                cell = cells.get((name, method, metric))
+                if cell is None or cell.get("scores") is None:
+                    continue
+                scores[(name, method, metric)] = cell["scores"]
+                higher[metric] = cell["higher_is_better"]
+                used.append((name, method, metric))
+    return ScoreTable(models=rows, scores=scores, higher_is_better=higher), used

@@ -1,0 +1,67 @@
+"""``pytest-xai merge``: join the reports of the shards of one grid (``--xai-shard=K/N``).
+
+The merged report is the report the unsharded run would have written, timings
+aside: cells and models are joined in grid order, and the claims, which need the
+whole grid, are evaluated on the joined scores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RUN_ONLY = ("shard", "cache_dir")  # config fields that may differ between shards
+
+
+class MergeError(ValueError):
+    """The reports are not shards of one grid."""
+
+
+def _same_grid(reports: list[dict[str, Any]]) -> None:
+    def grid_of(report: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in report.get("config", {}).items() if k not in RUN_ONLY}
+
+    first = reports[0]
+    for i, report in enumerate(reports[1:], start=2):
+        if report.get("schema") != first.get("schema"):
+            raise MergeError(f"report {i} has schema {report.get('schema')!r}, report 1 {first.get('schema')!r}")
+        versions = [r.get("environment", {}).get("packages", {}).get("pytest-xai") for r in (first, report)]
+        if versions[0] != versions[1]:
+            raise MergeError(f"report {i} was made by pytest-xai {versions[1]}, report 1 by {versions[0]}")
+        mine, theirs = grid_of(first), grid_of(report)
+        for key in sorted(set(mine) | set(theirs)):
+            if mine.get(key) != theirs.get(key):
+                raise MergeError(f"report {i} differs from report 1 in config.{key}: "
+                                 f"{theirs.get(key)!r} vs {mine.get(key)!r}")
+
+
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from the reports of shards of the same grid (same benchmark, selection,
+    seed, images, profile and pytest-xai version); a cell in two reports is an error."""
+    from pytest_xai.claims.base import evaluate_claim, table_from_report
+
+    if not reports:
+        raise MergeError("no reports to merge")
+    _same_grid(reports)
+    cells: dict[tuple[str, str, str], dict[str, Any]] = {}
+    models: dict[str, dict[str, Any]] = {}
+    for i, report in enumerate(reports, start=1):
+        for cell in report["cells"]:
+            key = (cell["model"], cell["method"], cell["metric"])
+            if key in cells:
+                raise MergeError(f"cell {'-'.join(key)} is in two reports (the second is report {i})")
+            cells[key] = cell
+        for model in report["models"]:
+            if model.get("image_ids") is not None or model["name"] not in models:
+                models[model["name"]] = model
+    config = {**reports[0]["config"], "shard": None}
+    devices = {r["environment"].get("device") for r in reports if r["environment"].get("device")}
+    merged = {**reports[0], "config": config,
+              "environment": {**reports[0]["environment"], "device": ", ".join(sorted(devices)) or None},
+              "models": [models[name] for name in config["models"] if name in models],
+              "cells": sorted(cells.values(), key=lambda c: c["index"]), "claims": []}
+    from pytest_xai.session import base_registry
+
+    registry = base_registry()
+    merged["claims"] = [evaluate_claim(registry.claims[c], lambda c=c: table_from_report(registry.claims[c], merged))
+                        for c in config.get("claims", []) if c in registry.claims]
+    return merged
