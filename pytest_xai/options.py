@@ -24,6 +24,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
                "ImageNet-CL) | random | auto (the benchmark's default)", "auto"),
     ("seed", "seed of every random choice (images, random maps, methods)", "0"),
     ("report", "where the JSON report is written", "reports/xai-report.json"),
+    ("report-html", "also write the report's page (tables and figures) into this folder", ""),
     ("cache-dir", "the score store's directory", ".xai-cache"),
     ("shard", "K/N: run only the K-th of N deterministic slices of the grid, whole (model, method) groups "
               "(merge the N reports with `pytest-xai merge`)", ""),
@@ -78,6 +79,7 @@ class XaiConfig:
     baseline: Path | None
     baseline_alpha: float
     update_baseline: bool = False
+    report_html: Path | None = None
     shard: tuple[int, int] | None = None
     imagenet_root: Path | None = None
     weights_dir: Path | None = None
@@ -164,6 +166,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         seed=_parse("seed", _value(config, "seed"), int, "an integer"),
         report=root / _value(config, "report"),
         cache_dir=root / _value(config, "cache-dir"),
+        report_html=root / _value(config, "report-html") if _value(config, "report-html") else None,
         baseline=_baseline_path(root, baseline, _value(config, "benchmark"), update),
         update_baseline=update,
         shard=_parse("shard", shard, _shard, "K/N with 1 <= K <= N") if shard else None,

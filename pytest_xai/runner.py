@@ -247,6 +247,7 @@ class Runner:
             "aggregate": scores.aggregate, "scores": values, "model_info": self.model_info(cell.model),
             "seconds_per_image": scores.map_seconds / max(len(values), 1), "cached": scores.cached,
             "maps_key": key_digest(self._maps_key(cell.model, method)),
+            "figure_maps_key": self._figure_maps(cell.model, method), "method_group": method.group,
             "reference": {"map": reference.name, "mean": _mean(ref_scores.values),
                           "p_value": paired_one_sided_p(values, ref_scores.values, metric.higher_is_better)},
             "baseline": None if self._baseline is None else compare_cell(
@@ -264,6 +265,21 @@ class Runner:
                 "image_ids": list(image_set.ids),
                 "accuracy": float((predicted == image_set.labels).float().mean()) if len(image_set) else None,
                 "confidence": confidence.tolist(), "figure_key": self._figure_images(image_set)}
+
+    def _figure_maps(self, model: str, method: Method) -> str:
+        """Store the maps of the first FIGURE_IMAGES images (a small entry for figures, so a
+        report's page never reads whole maps entries); returns the entry's digest."""
+        import torch
+
+        key = {**self._maps_key(model, method), "figure": FIGURE_IMAGES}
+
+        def compute() -> bytes:
+            buffer = io.BytesIO()
+            torch.save({"maps": self.maps(model, method)[0][:FIGURE_IMAGES].clone()}, buffer)
+            return buffer.getvalue()
+
+        self.store.get_or_compute("figure_maps", key, compute)
+        return key_digest(key)
 
     def _figure_images(self, image_set: "ImageSet") -> str:
         """Store the first FIGURE_IMAGES images (uint8), labels, boxes and ids for the report's

@@ -111,12 +111,20 @@ class XaiSession:
                   "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
                   "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile, "subset": self.cfg.subset,
                   "baseline": str(self.cfg.baseline) if self.cfg.baseline else None,
-                  "cache_dir": str(self.cfg.cache_dir)}
+                  "cache_dir": str(self.cfg.cache_dir),
+                  "class_names": list(self.registry.benchmarks[self.grid.benchmark].class_names)}
         claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]
         report = build_report(config, models, list(self.records.values()), claims)
         write_report(self.cfg.report, report)
+        said = [f"report written to {self.cfg.report}"]
+        if self.cfg.report_html is not None:
+            from pytest_xai.report.html import write_page
+
+            said.append(f"page written to {write_page(report, self.cfg.report_html, cache_dir=self.cfg.cache_dir)}")
         if self.cfg.update_baseline and self.cfg.baseline is not None:
             write_report(self.cfg.baseline, report)
-            session.config.get_terminal_writer().line(
-                f"\npytest-xai: baseline {self.cfg.baseline} rewritten ({len(report['cells'])} cells)")
-        session.config.get_terminal_writer().line(f"\npytest-xai: report written to {self.cfg.report}")
+            said.append(f"baseline {self.cfg.baseline} rewritten ({len(report['cells'])} cells)")
+        writer = session.config.get_terminal_writer()
+        writer.line()
+        for line in said:
+            writer.line(f"pytest-xai: {line}")

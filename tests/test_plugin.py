@@ -114,6 +114,15 @@ def test_grid_runs_in_a_repo_without_our_test_files(pytester: pytest.Pytester) -
         assert cell["cached"] is False
 
 
+def test_report_html_option_writes_the_page(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=gradient,gradcam",
+                                "--xai-metrics=pointing_game", "--xai-report-html=page", *SMALL)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["pytest-xai: page written to *page/index.html"])
+    page = (pytester.path / "page" / "index.html").read_text()
+    assert "smoke-gap" in page and (pytester.path / "page" / "maps-0.png").is_file()
+
+
 def test_ini_selection_turns_the_grid_on(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nxai_models = smoke-gap\nxai_methods = gradient\nxai_metrics = localization\n"
                      "xai_images = 4\n")

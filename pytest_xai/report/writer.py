@@ -4,13 +4,14 @@ Schema ``pytest-xai/1``::
 
     {"schema", "environment": {python, platform, packages, device},
      "config": {benchmark, models, methods, metrics, claims, images, seed, device, profile,
-                subset, baseline, cache_dir},
+                subset, baseline, cache_dir, class_names},
      "models": [{name, arch, training, tags, weights, card, subset, cl_group, image_ids,
                  accuracy, confidence (per image: softmax probability of the label),
                  figure_key (store entry "figure": the first images, for figures), ...}],
      "cells": [{model, method, metric, outcome, n, mean, std, median, aggregate,
                 higher_is_better, bounds, scores, seconds_per_image, reference,
-                baseline, method_params, metric_params, maps_key (store entry "maps"), ...}],
+                baseline, method_group, method_params, metric_params, maps_key (store
+                entry "maps"), figure_maps_key (entry "figure_maps": the first images' maps), ...}],
      "claims": [{id, statement, source, statistic, threshold, value, p_value, passed,
                  details, cells, outcome, skip_reason}]}
 
