@@ -113,7 +113,7 @@ class Registry:
     """
 
     benchmarks: Catalog[Any] = field(default_factory=lambda: Catalog("benchmark"))
-    models: Catalog[Any] = field(default_factory=lambda: Catalog("model"))
+    models: dict[str, Catalog[Any]] = field(default_factory=dict)  # per benchmark
     methods: Catalog[Any] = field(default_factory=lambda: Catalog("method"))
     metrics: Catalog[Any] = field(default_factory=lambda: Catalog("metric"))
     claims: Catalog[Any] = field(default_factory=lambda: Catalog("claim"))
@@ -122,9 +122,14 @@ class Registry:
         return self.benchmarks.add(benchmark.name, benchmark, tuple(benchmark.tags))
 
     def add_model(self, spec: Any) -> Any:
+        """Register a model under its benchmark (names are unique within a benchmark)."""
         if spec.benchmark not in self.benchmarks:
             raise ValueError(f"model {spec.name!r}: unknown benchmark {spec.benchmark!r}")
-        return self.models.add(spec.name, spec, spec.all_tags)
+        return self.models.setdefault(spec.benchmark, Catalog("model")).add(spec.name, spec, spec.all_tags)
+
+    def models_of(self, benchmark: str) -> Catalog[Any]:
+        """The models registered under ``benchmark``."""
+        return self.models.get(benchmark, Catalog("model"))
 
     def add_method(self, method: Any) -> Any:
         return self.methods.add(method.name, method, (method.group, *method.tags))
@@ -146,6 +151,3 @@ class Registry:
             return fn
 
         return decorate
-
-    def model_names(self, benchmark: str) -> list[str]:
-        return [e.name for e in self.models if e.obj.benchmark == benchmark]

@@ -50,7 +50,7 @@ def resolve_device(name: str) -> "torch.device":
     return device
 
 
-MAX_POOL_FACTOR = 16
+MAX_POOL_FACTOR = 4  # the pool is held in memory: 4 x 2000 ImageNet images at 224 px is 4.8 GB
 FIGURE_IMAGES = 4
 
 
@@ -81,6 +81,7 @@ class Runner:
         self.cfg = cfg
         self.device = device
         self.benchmark = registry.benchmarks[cfg.benchmark]
+        self.models = registry.models_of(cfg.benchmark)
         self.store = ScoreStore(cfg.cache_dir)
         self.version = __version__
         self.profile = resolve_profile(cfg.profile, device)
@@ -96,7 +97,7 @@ class Runner:
         if name not in self._models:
             from pytest_xai.models.spec import LoadedModel, state_dict_sha256
 
-            spec = self.registry.models[name]
+            spec = self.models[name]
             net = spec.loader().eval().to(self.device)
             self._models[name] = (LoadedModel(spec=spec, net=net, device=self.device), state_dict_sha256(net))
         return self._models[name]
@@ -127,13 +128,11 @@ class Runner:
 
     def cl_group(self, model: str) -> tuple[str, ...]:
         """The models whose correct answers define ``model``'s CL subset: the vanilla and
-        robust models of its architecture in its benchmark (so AdvProp models share
+        robust models of its architecture in the benchmark (so AdvProp models share
         their architecture's pair), or the model alone when it has no such pair."""
-        spec = self.registry.models[model]
-        pair = tuple(e.name for e in self.registry.models
-                     if e.obj.benchmark == spec.benchmark and e.obj.arch == spec.arch
-                     and e.obj.training in ("vanilla", "robust"))
-        has_pair = {self.registry.models[m].training for m in pair} == {"vanilla", "robust"}
+        spec = self.models[model]
+        pair = tuple(e.name for e in self.models if e.obj.arch == spec.arch and e.obj.training in ("vanilla", "robust"))
+        has_pair = {self.models[m].training for m in pair} == {"vanilla", "robust"}
         return pair if has_pair else (model,)
 
     def predictions(self, model: str, image_set: "ImageSet") -> tuple["torch.Tensor", "torch.Tensor"]:
@@ -163,7 +162,7 @@ class Runner:
         """The registered method with the model's own hyperparameters (its benchmark's
         Table A1), then the run's profile applied."""
         method = self.registry.methods[name]
-        overrides = self.registry.models[model].method_params.get(name, {})
+        overrides = self.models[model].method_params.get(name, {})
         if overrides:
             method = dataclasses.replace(method, **overrides)
         return method.with_profile(self.profile)
@@ -226,7 +225,7 @@ class Runner:
     # -- cells ----------------------------------------------------------------
     def evaluate(self, cell: Cell) -> dict[str, Any]:
         """The cell's report record (``outcome`` is filled in by the test's result)."""
-        spec = self.registry.models[cell.model]
+        spec = self.models[cell.model]
         method = self.method(cell.model, cell.method)
         metric = self.registry.metrics[cell.metric]
         record: dict[str, Any] = {"model": cell.model, "method": cell.method, "metric": cell.metric,
@@ -320,12 +319,12 @@ class Runner:
 
         methods = [m for m in claim.methods if m in grid.methods]
         metrics = [m for m in claim.metrics if m in grid.metrics]
-        models = [m for m in grid.models if self.registry.models[m].training in claim.trainings]
+        models = [m for m in grid.models if self.models[m].training in claim.trainings]
         if not models:
             raise NotApplicable(f"no selected model is {' or '.join(claim.trainings)}")
         rows, scores, cells = {}, {}, []
         for name in models:
-            spec = self.registry.models[name]
+            spec = self.models[name]
             rows[name] = ModelRow(name=name, arch=spec.arch, training=spec.training,
                                   confidence=self.model_info(name)["confidence"],
                                   clean_accuracy=spec.card.get("clean_accuracy"),

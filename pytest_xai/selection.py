@@ -49,7 +49,7 @@ def select_grid(registry: Registry, cfg: XaiConfig) -> Grid:
     if cfg.benchmark not in registry.benchmarks:
         raise SelectorError(f"unknown benchmark {cfg.benchmark!r}; valid: "
                             f"{', '.join(registry.benchmarks.names())}")
-    models = registry.models.select(cfg.models, among=registry.model_names(cfg.benchmark))
+    models = registry.models_of(cfg.benchmark).select(cfg.models)
     grid = Grid(benchmark=cfg.benchmark, models=tuple(models),
                 methods=tuple(registry.methods.select(cfg.methods)),
                 metrics=tuple(registry.metrics.select(cfg.metrics)),

@@ -53,7 +53,7 @@ def format_listing(registry: Registry) -> str:
     for bench in registry.benchmarks:
         lines.append(f"models of benchmark {bench.name!r}:")
         lines += [f"  {e.name:<24} [{', '.join(e.tags)}]  weights: {e.obj.weights}"
-                  for e in registry.models if e.obj.benchmark == bench.name]
+                  for e in registry.models_of(bench.name)]
     return "\n".join(lines)
 
 
@@ -103,7 +103,7 @@ class XaiSession:
         """Write the JSON report, on the controller only, also when cells failed."""
         if self.is_worker or not (self.records or self.claim_records):
             return
-        models = [self.registry.models[name].describe() for name in self.grid.models]
+        models = [self.registry.models_of(self.grid.benchmark)[name].describe() for name in self.grid.models]
         config = {"benchmark": self.grid.benchmark, "models": list(self.grid.models),
                   "methods": list(self.grid.methods), "metrics": list(self.grid.metrics),
                   "claims": list(self.grid.claims),

@@ -37,7 +37,7 @@ def registry() -> Registry:
 
 
 def loaded(registry: Registry, name: str) -> LoadedModel:
-    spec = registry.models[name]
+    spec = registry.models_of("smoke")[name]
     return LoadedModel(spec=spec, net=spec.loader(), device=torch.device("cpu"))
 
 
@@ -70,7 +70,7 @@ def test_fast_caps_name_budget_fields_below_the_paper_values(method: type[Method
 @pytest.mark.parametrize("name", [m.name for m in BUILTIN_METHODS])
 def test_contract(registry: Registry, batch: tuple[torch.Tensor, torch.Tensor], name: str, model_name: str) -> None:
     method = small(registry, name)
-    reason = method.applies_to(registry.models[model_name])
+    reason = method.applies_to(registry.models_of("smoke")[model_name])
     if reason:
         pytest.skip(reason)
     model = loaded(registry, model_name)
@@ -99,9 +99,9 @@ def test_gradient_is_abs_max_over_channels_of_the_logit_gradient(registry: Regis
 
 
 def test_gradcam_needs_a_cam_layer(registry: Registry) -> None:
-    spec = dataclasses.replace(registry.models["smoke-gap"], cam_layer=None)
+    spec = dataclasses.replace(registry.models_of("smoke")["smoke-gap"], cam_layer=None)
     assert "no CAM layer" in GradCAM().applies_to(spec)
-    assert GradCAM().applies_to(registry.models["smoke-gap"]) is None
+    assert GradCAM().applies_to(registry.models_of("smoke")["smoke-gap"]) is None
 
 
 def test_fast_profile_caps_budgets_and_paper_keeps_them() -> None:
@@ -112,9 +112,9 @@ def test_fast_profile_caps_budgets_and_paper_keeps_them() -> None:
 
 
 def test_cam_applies_only_to_gap_heads(registry: Registry) -> None:
-    assert CAM().applies_to(registry.models["smoke-gap"]) is None
-    assert "gap_head" in CAM().applies_to(registry.models["smoke-flat"])
-    assert "no CAM layer" in CAM().applies_to(dataclasses.replace(registry.models["smoke-gap"], cam_layer=None))
+    assert CAM().applies_to(registry.models_of("smoke")["smoke-gap"]) is None
+    assert "gap_head" in CAM().applies_to(registry.models_of("smoke")["smoke-flat"])
+    assert "no CAM layer" in CAM().applies_to(dataclasses.replace(registry.models_of("smoke")["smoke-gap"], cam_layer=None))
 
 
 def test_cam_is_the_fc_weighted_sum_of_the_last_features(registry: Registry,
@@ -131,7 +131,7 @@ def test_cam_is_the_fc_weighted_sum_of_the_last_features(registry: Registry,
 
 def test_cam_refuses_a_layer_that_does_not_feed_the_pooling(registry: Registry,
                                                             batch: tuple[torch.Tensor, torch.Tensor]) -> None:
-    spec = dataclasses.replace(registry.models["smoke-gap"], cam_layer="features.2")  # before the last ReLU
+    spec = dataclasses.replace(registry.models_of("smoke")["smoke-gap"], cam_layer="features.2")  # before the last ReLU
     model = LoadedModel(spec=spec, net=spec.loader(), device=torch.device("cpu"))
     with pytest.raises(ValueError, match="gap_head"):
         CAM().explain(model, *batch, seed=0)
@@ -199,7 +199,7 @@ class DotNet(nn.Module):
     MeaningfulPerturbation(max_iter=20, mask_side=112),  # 16 x 16 mask at 32 px: the box is 4 cells wide
     ExtremalPerturbation(max_iter=30, areas=(0.05, 0.1))], ids=lambda m: m.name)
 def test_the_map_is_higher_where_the_model_looks(registry: Registry, method: Method) -> None:
-    model = LoadedModel(spec=registry.models["smoke-gap"], net=DotNet(), device=torch.device("cpu"))
+    model = LoadedModel(spec=registry.models_of("smoke")["smoke-gap"], net=DotNet(), device=torch.device("cpu"))
     image = torch.full((1, 3, 32, 32), 0.5)  # 0 in the input space
     image[0, 0][DOTS.bool()] = 1.0
     saliency = method.explain(model, model.normalize(image), torch.zeros(1, dtype=torch.long), seed=0)[0]

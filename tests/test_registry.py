@@ -74,7 +74,7 @@ def test_ambiguous_cell_ids_are_refused() -> None:
 
     registry = Registry()
     register_builtins(registry)
-    smoke = registry.models["smoke-gap"]
+    smoke = registry.models_of("smoke")["smoke-gap"]
     # "smoke-gap" + "x-gradient" and "smoke-gap-x" + "gradient" both give smoke-gap-x-gradient-wsl.
     registry.add_model(ModelSpec(name="smoke-gap-x", benchmark="smoke", arch="x", training="untrained",
                                  loader=smoke.loader, weights="same"))

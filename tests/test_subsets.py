@@ -12,7 +12,7 @@ from pytest_xai.builtins import register_builtins
 from pytest_xai.models.spec import ModelSpec
 from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry
-from pytest_xai.runner import Runner
+from pytest_xai.runner import MAX_POOL_FACTOR, Runner
 
 
 def colour_reader(red_weight: float) -> torch.nn.Module:
@@ -53,7 +53,7 @@ def test_cl_subset_is_what_the_pair_both_gets_right(tmp_path: Path) -> None:
         assert torch.equal(predicted, images.labels)
     assert runner.images("tiny-pgd1")[0].ids == images.ids  # AdvProp shares its architecture's set
     # The ids are the first correct ones of the seeded draw, in order.
-    pool = runner.benchmark.load(8 * 16, 0)
+    pool = runner.benchmark.load(8 * MAX_POOL_FACTOR, 0)
     both = [i for i in range(len(pool))
             if all(runner.predictions(m, pool)[0][i] == pool.labels[i] for m in ("tiny", "tiny-r"))]
     assert list(images.ids) == [pool.ids[i] for i in both[:8]]
