@@ -7,7 +7,6 @@ so cells and claims share them and a rerun computes nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from contextlib import contextmanager
 import json
@@ -17,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from pytest_xai.methods.base import Method
+from pytest_xai.methods.base import Method, configured
 from pytest_xai.methods.reference import reference_for
 from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry
@@ -161,11 +160,7 @@ class Runner:
     def method(self, model: str, name: str) -> Method:
         """The registered method with the model's own hyperparameters (its benchmark's
         Table A1), then the run's profile applied."""
-        method = self.registry.methods[name]
-        overrides = self.models[model].method_params.get(name, {})
-        if overrides:
-            method = dataclasses.replace(method, **overrides)
-        return method.with_profile(self.profile)
+        return configured(self.registry.methods[name], self.models[model], self.profile)
 
     # -- computation ----------------------------------------------------------
     def _maps_key(self, model: str, method: Method) -> dict[str, Any]:

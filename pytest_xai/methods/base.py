@@ -95,3 +95,12 @@ class FunctionMethod(Method):
 
         torch.manual_seed(seed)
         return self.fn(model, images, targets)
+
+
+def configured(method: Method, spec: "ModelSpec", profile: str) -> Method:
+    """``method`` with the model's own hyperparameters (its benchmark's Table A1 row),
+    then the run's profile."""
+    overrides = spec.method_params.get(method.name, {})
+    if overrides:
+        method = dataclasses.replace(method, **overrides)
+    return method.with_profile(profile)
