@@ -1,0 +1,269 @@
+"""The `mini` benchmark's images: one handwritten digit on a cluttered photograph.
+
+Every image is a pure function of ``(split, index, seed)``; nothing is downloaded or
+stored. A sample is built from
+
+- a random square crop of one of the photographs bundled in the scikit-image wheel
+  (no pooch download), flipped at random, grey ones tinted, contrast jittered;
+- 1-3 class-independent geometric distractors drawn on it: filled or outlined
+  ellipses, rectangles and triangles, lines, and pen-like scribbles;
+- 1-3 letter distractors: short runs of printed letters cut from scikit-image's
+  ``page`` photograph, reduced to the digits' 8-row, 17-level format, then upscaled,
+  rotated, coloured and blended exactly like the digit, so that only their shape sets
+  them apart from it;
+- one of scikit-learn's bundled handwritten digits (``load_digits``, 8 x 8), upscaled,
+  rotated, coloured with a colour that stands out from the background under it, and
+  alpha-blended at a random position and scale. Its tight box is the ground truth.
+
+Train and test draw from disjoint digit samples (every fifth digit is a test digit).
+All drawing is done on 8-bit images with PIL and integer arithmetic, so the pixels are
+the same on every machine; ``GENERATOR_VERSION`` changes whenever they would not be.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # heavy imports live inside the functions: the registry imports this module
+    import numpy as np
+    import torch
+    from PIL import ImageDraw
+
+IMAGE_SIZE = 64
+NUM_CLASSES = 10
+CLASS_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+GENERATOR_VERSION = 2
+SPLITS = ("train", "test")
+
+_TEST_EVERY = 5                 # digit sample i is a test digit iff i % _TEST_EVERY == 0
+_DIGIT_SIDE = (14, 26)          # digit height before rotation, px
+_MAX_ANGLE = 30.0               # degrees
+_DISTRACTORS = (1, 3)           # inclusive range of the number of geometric distractors
+_LETTERS = (1, 3)               # inclusive range of the number of letter distractors
+_TEXT_ROWS = (40, 140)          # rows of ``page`` holding paragraphs of printed text
+_MIN_CONTRAST = 90              # min luminance gap between digit colour and background
+_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry",
+           "hubble_deep_field", "motorcycle", "camera", "brick", "grass", "gravel",
+           "coins", "moon", "page", "clock")
+
+
+@lru_cache(maxsize=1)
+def _photos() -> tuple[np.ndarray, ...]:
+    """The background photographs as uint8 arrays, [H, W, 3] or [H, W] (grey)."""
+    import numpy as np
+    import skimage.data
+
+    out = []
+    for name in _PHOTOS:
+        photo = skimage.data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(skimage.data, name)()
+        out.append(np.ascontiguousarray(photo, dtype=np.uint8))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 1797 digits as uint8 [N, 8, 8] in 0..255 and their labels."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    glyphs = (bunch.images.astype(np.int64) * 255 // 16).astype(np.uint8)
+    return glyphs, bunch.target.astype(np.int64)
+
+
+@lru_cache(maxsize=2)
+def _pool(split: str) -> tuple[np.ndarray, ...]:
+    """Per class, the indices of the digit samples that belong to ``split``."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    import numpy as np
+
+    _, labels = _digits()
+    index = np.arange(len(labels))
+    in_test = index % _TEST_EVERY == 0
+    keep = in_test if split == "test" else ~in_test
+    return tuple(index[keep & (labels == c)] for c in range(NUM_CLASSES))
+
+
+def digit_indices(split: str) -> np.ndarray:
+    """The ``load_digits`` sample indices that ``split`` draws its digits from."""
+    import numpy as np
+
+    return np.sort(np.concatenate(_pool(split)))
+
+
+def _background(rng: np.random.Generator) -> np.ndarray:
+    """A random crop of a random photograph, uint8 [S, S, 3]: flipped, grey ones tinted, contrast jittered."""
+    import numpy as np
+    from PIL import Image
+
+    photo = _photos()[rng.integers(len(_PHOTOS))]
+    h, w = photo.shape[:2]
+    side = int(rng.integers(IMAGE_SIZE, min(h, w) // 2 + 1))
+    y, x = int(rng.integers(h - side + 1)), int(rng.integers(w - side + 1))
+    crop = Image.fromarray(photo[y:y + side, x:x + side]).resize((IMAGE_SIZE, IMAGE_SIZE), Image.BILINEAR)
+    pixels = np.asarray(crop, dtype=np.int64)
+    if pixels.ndim == 2:
+        pixels = pixels[..., None] * rng.integers(90, 256, size=3) // 255
+    if rng.random() < 0.5:
+        pixels = pixels[:, ::-1]
+    gain = int(rng.integers(192, 256))
+    offset = int(rng.integers(0, 257 - gain))
+    return (offset + pixels * gain // 256).astype(np.uint8)
+
+
+def _colour(rng: np.random.Generator) -> tuple[int, int, int]:
+    return tuple(int(v) for v in rng.integers(0, 256, size=3))
+
+
+def _distractor(draw: ImageDraw.ImageDraw, rng: np.random.Generator) -> None:
+    """One random ellipse, rectangle, triangle, line or scribble."""
+    kind = int(rng.integers(5))
+    size = int(rng.integers(6, 25))
+    x0, y0 = (int(v) for v in rng.integers(-size // 2, IMAGE_SIZE - size // 2, size=2))
+    box = (x0, y0, x0 + size, y0 + int(size * rng.uniform(0.5, 1.5)))
+    colour, width = _colour(rng), int(rng.integers(1, 4))
+    filled = rng.random() < 0.5
+    if kind == 0:
+        draw.ellipse(box, fill=colour if filled else None, outline=colour, width=width)
+    elif kind == 1:
+        draw.rectangle(box, fill=colour if filled else None, outline=colour, width=width)
+    elif kind == 2:
+        points = [tuple(int(v) for v in p) for p in rng.integers(-4, size + 4, size=(3, 2)) + (x0, y0)]
+        draw.polygon(points, fill=colour if filled else None, outline=colour, width=width)
+    elif kind == 3:
+        ends = [int(v) for v in rng.integers(-8, IMAGE_SIZE + 8, size=4)]
+        draw.line(ends, fill=colour, width=width)
+    else:
+        corners = rng.integers(0, size + 1, size=(int(rng.integers(3, 6)), 2)) + (x0, y0)
+        points = [tuple(int(v) for v in p) for p in corners]
+        draw.line(points, fill=colour, width=int(rng.integers(2, 5)), joint="curve")
+
+
+def _glyph_alpha(rng: np.random.Generator, glyph: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A glyph's coverage (uint8 [h, w]): resized, rotated, cropped to its support."""
+    import numpy as np
+    from PIL import Image
+
+    alpha = Image.fromarray(glyph).resize((width, height), Image.BICUBIC)
+    alpha = np.asarray(alpha.rotate(float(rng.uniform(-_MAX_ANGLE, _MAX_ANGLE)), Image.BICUBIC, expand=True))
+    ys, xs = np.nonzero(alpha >= 64)
+    return alpha[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+@lru_cache(maxsize=1)
+def _letter_windows() -> tuple[np.ndarray, np.ndarray]:
+    """The ink of ``page``'s paragraphs and every window (y, x, h, w) that holds whole letters.
+
+    A window qualifies when its border is blank and at least h of its pixels are inked.
+    """
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+    from scipy.ndimage import maximum_filter
+
+    page = _photos()[_PHOTOS.index("page")][_TEXT_ROWS[0]:_TEXT_ROWS[1]].astype(np.int64)
+    ink = np.clip((maximum_filter(page, size=15) - 30 - page) * 4, 0, 255).astype(np.uint8)
+    found = []
+    for h in range(9, 14):
+        for w in range(h, 2 * h, 2):
+            view = sliding_window_view(ink, (h, w))
+            border = np.maximum.reduce([view[..., 0, :].max(-1), view[..., -1, :].max(-1),
+                                        view[..., :, 0].max(-1), view[..., :, -1].max(-1)])
+            ys, xs = np.nonzero((border < 64) & ((view >= 128).sum((-2, -1)) >= h))
+            found.append(np.stack([ys, xs, np.full_like(ys, h), np.full_like(ys, w)], 1))
+    return ink, np.concatenate(found)
+
+
+def _letters(rng: np.random.Generator) -> np.ndarray:
+    """A window of one to three printed letters from ``page``, as uint8 ink on an 8-row grid.
+
+    Like ``load_digits``' glyphs they are 8 px high with 17 grey levels, so after the
+    same upscaling only their shape tells them from the digits.
+    """
+    import numpy as np
+    from PIL import Image
+
+    ink, windows = _letter_windows()
+    y, x, h, w = (int(v) for v in windows[rng.integers(len(windows))])
+    small = Image.fromarray(ink[y:y + h, x:x + w]).resize((max(4, round(8 * w / h)), 8), Image.BILINEAR)
+    levels = np.asarray(small).astype(np.int64) * 16 // 255
+    return np.where(levels >= 3, levels * 255 // 16, 0).astype(np.uint8)
+
+
+def _paste(pixels: np.ndarray, alpha: np.ndarray, colour: np.ndarray, x0: int, y0: int) -> None:
+    """Alpha-blend ``colour`` into ``pixels`` (int64 [S, S, 3]) through ``alpha``, contrast enforced."""
+    import numpy as np
+
+    h, w = alpha.shape
+    under = pixels[y0:y0 + h, x0:x0 + w]
+    weight = alpha.astype(np.int64)[..., None]
+    colour = _contrasting(colour, int(_luminance((under * weight).sum((0, 1)) // max(1, int(weight.sum())))))
+    pixels[y0:y0 + h, x0:x0 + w] = (under * (255 - weight) + colour * weight + 127) // 255
+
+
+def _luminance(rgb: np.ndarray) -> np.ndarray:
+    return (299 * rgb[..., 0] + 587 * rgb[..., 1] + 114 * rgb[..., 2]) // 1000
+
+
+def _contrasting(colour: np.ndarray, background: int) -> np.ndarray:
+    """``colour`` blended towards black or white until its luminance is _MIN_CONTRAST off ``background``."""
+    lum = max(1, min(254, int(_luminance(colour))))
+    if background >= 128 and lum > background - _MIN_CONTRAST:
+        return colour * (background - _MIN_CONTRAST) // lum
+    if background < 128 and lum < background + _MIN_CONTRAST:
+        return 255 - (255 - colour) * (255 - background - _MIN_CONTRAST) // (255 - lum)
+    return colour
+
+
+def _sample_uint8(split: str, index: int, seed: int) -> tuple[np.ndarray, int, tuple[int, int, int, int], int]:
+    """The sample as a uint8 [S, S, 3] image, its label, its inclusive box and its digit's index."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    pool = _pool(split)
+    rng = np.random.default_rng([seed, SPLITS.index(split), index, GENERATOR_VERSION])
+    label = int(rng.integers(NUM_CLASSES))
+    digit = int(pool[label][rng.integers(len(pool[label]))])
+    image = Image.fromarray(_background(rng))
+    draw = ImageDraw.Draw(image)
+    for _ in range(int(rng.integers(_DISTRACTORS[0], _DISTRACTORS[1] + 1))):
+        _distractor(draw, rng)
+    pixels = np.array(image, dtype=np.int64)
+    for _ in range(int(rng.integers(_LETTERS[0], _LETTERS[1] + 1))):
+        ink = _letters(rng)
+        height = int(rng.integers(_DIGIT_SIDE[0], _DIGIT_SIDE[1] + 1))
+        alpha = _glyph_alpha(rng, ink, height, round(height * ink.shape[1] / 8))
+        x, y = (int(rng.integers(IMAGE_SIZE - n + 1)) for n in alpha.shape[::-1])
+        _paste(pixels, alpha, np.array(_colour(rng), dtype=np.int64), x, y)
+    height = int(rng.integers(_DIGIT_SIDE[0], _DIGIT_SIDE[1] + 1))
+    alpha = _glyph_alpha(rng, _digits()[0][digit], height, max(6, round(height * rng.uniform(0.7, 1.0))))
+    h, w = alpha.shape
+    x0, y0 = int(rng.integers(IMAGE_SIZE - w + 1)), int(rng.integers(IMAGE_SIZE - h + 1))
+    _paste(pixels, alpha, np.array(_colour(rng), dtype=np.int64), x0, y0)
+    return pixels.astype(np.uint8), label, (x0, y0, x0 + w - 1, y0 + h - 1), digit
+
+
+def make_sample(split: str, index: int, seed: int) -> tuple[torch.Tensor, int, torch.Tensor]:
+    """Sample ``index`` of ``split``: image float32 [3, S, S] in [0, 1], label, box.
+
+    The box is a LongTensor ``(x0, y0, x1, y1)`` of inclusive pixel coordinates.
+    """
+    import torch
+
+    pixels, label, box, _ = _sample_uint8(split, index, seed)
+    image = torch.from_numpy(pixels).permute(2, 0, 1).float().div_(255.0)
+    return image, label, torch.tensor(box, dtype=torch.long)
+
+
+def make_split(split: str, n: int, seed: int, start: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Samples ``start .. start + n - 1``: images [N, 3, S, S], labels [N], boxes [N, 4]."""
+    import numpy as np
+    import torch
+
+    pixels = np.empty((n, IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.uint8)
+    labels, boxes = np.empty(n, dtype=np.int64), np.empty((n, 4), dtype=np.int64)
+    for i in range(n):
+        pixels[i], labels[i], boxes[i], _ = _sample_uint8(split, start + i, seed)
+    images = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0)
+    return images.contiguous(), torch.from_numpy(labels), torch.from_numpy(boxes)

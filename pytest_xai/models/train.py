@@ -1,0 +1,363 @@
+"""Train the `mini` zoo: ``python -m pytest_xai.models.train --model NAME | --all [--tiny]``.
+
+Seeded and resumable: a checkpoint per epoch under ``runs/NAME/`` (gitignored); rerunning
+the same command resumes from the last one, and ``--all`` skips models whose weights
+are already in the output folder. Each finished model gets ``NAME.pt`` (float32
+state_dict) and a card ``NAME.json`` in ``pytest_xai/models/weights/mini/``.
+
+Recipe (the same for all architectures: 20k training images, batch 64, AdamW with lr 2e-3
+(AlexNet, without BN: 1e-3), weight decay 0.05 on weights, 100 warm-up steps, then cosine
+decay to 0; half of each batch is zoomed in around the digit, like ImageNet's random
+resized crops, and during the first epoch (a curriculum) the crops start tight around the
+digit and widen to the whole image; without it the nets sit at chance for epochs, looking
+for the small digit in the clutter):
+
+- ``vanilla``: clean images, 6 epochs;
+- ``robust``: Madry's PGD-L2 adversarial training from scratch, 3 steps of 2.5 eps / 3,
+  6 epochs: the first 2 clean (the nets need them to find the digit; with eps ramped
+  from the start, ResNet stayed at chance), eps then ramped linearly to its full value
+  over 1.5 epochs (fine-tuning a fully trained vanilla model instead hurt GradCAM in
+  the issue's probe);
+- ``advprop``: every batch twice, clean through the main BNs and PGD-L2 (1 or 5 steps)
+  through the auxiliary BNs, summed losses, 5 epochs, the same eps schedule (the
+  adversarial half starts after the 2 clean epochs).
+
+eps is the paper's (L2 3.0, step 0.5, 7 steps at 224 px; footnote 2) scaled to 64 px:
+the L2 norm of a perturbation grows with the square root of the pixel count, so the
+same per-pixel strength is 3.0 * 64 / 224 = 0.857 (step 0.143) on [0, 1] pixels. The
+robust models train at that eps too, as the paper's robust ImageNet models (eps 3) did.
+
+CPU budget, one thread, about 3.3 h for the whole zoo (measured while another process
+kept the second core busy): an epoch of clean training costs ~1 min (AlexNet) to ~2 min
+(GoogLeNet), ResNet 1.35 min, each attack step ~0.8 of that; so vanilla models take
+5-12 min (ResNet 8), robust ones 15-35 min (ResNet ~22), resnet-pgd1 ~17 min and
+resnet-pgd5 ~30 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from pytest_xai.data import mini
+from pytest_xai.models import mini_zoo
+from pytest_xai.models.attacks import pgd_l2
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WEIGHTS_DIR = mini_zoo.WEIGHTS_DIR
+RUNS_DIR = REPO_ROOT / "runs"
+TRAIN_ORDER = ("resnet", "resnet-r", "alexnet", "alexnet-r", "googlenet", "googlenet-r", "densenet",
+               "densenet-r", "mobilenet", "mobilenet-r", "resnet-pgd1", "resnet-pgd5")
+EPS = 3.0 * mini.IMAGE_SIZE / 224          # the paper's L2 eps 3.0 at 224 px, scaled to our size
+EVAL_STEP = 0.5 * mini.IMAGE_SIZE / 224     # the paper's step 0.5, scaled the same way
+EVAL_STEPS = 7
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run depends on (stored in checkpoints and cards)."""
+
+    epochs: int
+    train_images: int = 20_000
+    test_images: int = 2_000
+    pgd_images: int = 1_000
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.05
+    warmup_steps: int = 100
+    eps: float = EPS
+    clean_epochs: float = 2.0
+    ramp_epochs: float = 1.5
+    zoom: float = 0.5
+    curriculum: float = 1.0
+    seed: int = 0
+    data_seed: int = 0
+    generator_version: int = mini.GENERATOR_VERSION
+
+
+def default_config(name: str, tiny: bool = False, epochs: int | None = None) -> Config:
+    """The recipe for zoo model ``name`` (``tiny``: a few batches on a few images)."""
+    info = mini_zoo.MINI_INFO[name]
+    lr = 1e-3 if info.arch == "alexnet" else 2e-3
+    if tiny:
+        return Config(epochs=epochs or 1, train_images=48, test_images=16, pgd_images=8, batch_size=16, lr=lr,
+                      clean_epochs=0.3, ramp_epochs=0.3)
+    return Config(epochs=epochs or {"vanilla": 6, "robust": 6, "advprop": 5}[info.training], lr=lr)
+
+
+def count_macs(net: nn.Module, size: int = mini.IMAGE_SIZE) -> int:
+    """Multiply-accumulates of one forward pass on one image (conv and linear layers)."""
+    total = 0
+
+    def hook(module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            per_output = module.in_channels // module.groups * math.prod(module.kernel_size)
+            total += output[0].numel() * per_output
+        else:
+            total += output[0].numel() // module.out_features * module.in_features * module.out_features
+
+    handles = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        net(torch.zeros(1, 3, size, size))
+    net.train(was_training)
+    for handle in handles:
+        handle.remove()
+    return total
+
+
+def _split_uint8(split: str, n: int, seed: int, cache: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``n`` images of ``split`` as uint8 (cached under ``cache``), their labels and boxes."""
+    path = cache / f"mini-{split}-g{mini.GENERATOR_VERSION}-s{seed}-n{n}.pt"
+    if path.exists():
+        data = torch.load(path, weights_only=True)
+        return data["images"], data["labels"], data["boxes"]
+    print(f"generating {n} {split} images ...", flush=True)
+    images, labels, boxes = mini.make_split(split, n, seed)
+    images = images.mul(255).round().to(torch.uint8)
+    cache.mkdir(parents=True, exist_ok=True)
+    torch.save({"images": images, "labels": labels, "boxes": boxes}, path.with_suffix(".partial"))
+    path.with_suffix(".partial").replace(path)
+    return images, labels, boxes
+
+
+def _zoom(images01: torch.Tensor, boxes: torch.Tensor, p: float, warm: float = 1.0) -> torch.Tensor:
+    """Object-keeping random resized crops (ImageNet-style zoom-in) of a random share ``p`` of the batch.
+
+    A crop is a square of side between the box's longer side + 8 px and the full image,
+    placed at random around the box, resized back to the image size (bilinear). While
+    ``warm`` < 1 (a curriculum) more images are cropped, and tighter: at 0 every image is
+    a tight crop of its digit.
+    """
+    p = 1 - (1 - p) * warm
+    chosen = torch.rand(len(images01)) < p
+    if not chosen.any():
+        return images01
+    crops, size = images01[chosen], images01.shape[-1]
+    x0, y0, x1, y1 = boxes[chosen].float().T
+    lo = torch.maximum(x1 - x0, y1 - y0).add(9).clamp(max=size)
+    side = lo + torch.rand(len(crops)) * warm * (size - lo)
+    centre = []
+    for start, end in ((x0, x1), (y0, y1)):
+        first, last = (end + 1 - side).clamp(min=0), torch.minimum(start, size - side)
+        centre.append(first + torch.rand(len(crops)) * (last - first).clamp(min=0) + side / 2)
+    theta = torch.zeros(len(crops), 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = side / size
+    theta[:, 0, 2], theta[:, 1, 2] = (c / size * 2 - 1 for c in centre)
+    grid = F.affine_grid(theta, list(crops.shape), align_corners=False)
+    out = images01.clone()
+    out[chosen] = F.grid_sample(crops, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return out
+
+
+def _as_input(batch: torch.Tensor) -> torch.Tensor:
+    return batch.float().div_(255).contiguous(memory_format=torch.channels_last)
+
+
+def _normalise(images01: torch.Tensor) -> torch.Tensor:
+    mean = torch.tensor(mini_zoo.MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(mini_zoo.STD).view(1, 3, 1, 1)
+    return (images01 - mean) / std
+
+
+def _lr(cfg: Config, step: int, total: int) -> float:
+    """Linear warm-up, then cosine decay to 0."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    return 0.5 * cfg.lr * (1 + math.cos(math.pi * (step - cfg.warmup_steps) / max(total - cfg.warmup_steps, 1)))
+
+
+def _eps(cfg: Config, info: mini_zoo.MiniModelInfo, progress: float) -> float:
+    """The training attack's eps after ``progress`` epochs: 0, then a linear ramp, then full."""
+    if info.training == "vanilla":
+        return 0.0
+    return cfg.eps * min(1.0, max(0.0, (progress - cfg.clean_epochs) / cfg.ramp_epochs))
+
+
+def _attack(net: nn.Module, images01: torch.Tensor, labels: torch.Tensor, eps: float, steps: int) -> torch.Tensor:
+    """Training-time PGD-L2 (Madry's step 2.5 eps / steps), with the model in eval mode."""
+    net.eval()
+    adv = pgd_l2(net, images01, labels, eps, steps, 2.5 * eps / steps, mini_zoo.MEAN, mini_zoo.STD)
+    net.train()
+    return adv
+
+
+def _train_step(net: nn.Module, info: mini_zoo.MiniModelInfo, images01: torch.Tensor, labels: torch.Tensor,
+                eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The loss of one batch under the model's training scheme, and its logits."""
+    if info.training == "vanilla" or eps == 0:
+        logits = net(_normalise(images01))
+        return F.cross_entropy(logits, labels), logits
+    if info.training == "robust":
+        adv = _attack(net, images01, labels, eps, info.attack_steps)
+        logits = net(_normalise(adv))
+        return F.cross_entropy(logits, labels), logits
+    mini_zoo.set_aux_bn(net, True)
+    adv = _attack(net, images01, labels, eps, info.attack_steps)
+    adv_loss = F.cross_entropy(net(_normalise(adv)), labels)
+    mini_zoo.set_aux_bn(net, False)
+    logits = net(_normalise(images01))
+    return F.cross_entropy(logits, labels) + adv_loss, logits
+
+
+def evaluate(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 250) -> dict[str, float]:
+    """Clean accuracy and mean true-class softmax on the correctly classified images."""
+    net.eval()
+    correct, confidence = [], []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            probs = net(_normalise(_as_input(images[start:start + batch_size]))).softmax(1)
+            target = labels[start:start + batch_size]
+            correct.append(probs.argmax(1) == target)
+            confidence.append(probs.gather(1, target[:, None])[:, 0])
+    correct_t, confidence_t = torch.cat(correct), torch.cat(confidence)
+    return {"clean_accuracy": correct_t.float().mean().item(),
+            "mean_confidence": confidence_t[correct_t].mean().item() if correct_t.any() else 0.0}
+
+
+def pgd_accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 250) -> float:
+    """Accuracy under the paper's evaluation attack (PGD-L2, 7 steps, eps and step scaled)."""
+    net.eval()
+    hits = 0
+    for start in range(0, len(images), batch_size):
+        batch, target = _as_input(images[start:start + batch_size]), labels[start:start + batch_size]
+        adv = pgd_l2(net, batch, target, EPS, EVAL_STEPS, EVAL_STEP, mini_zoo.MEAN, mini_zoo.STD)
+        with torch.no_grad():
+            hits += (net(_normalise(adv)).argmax(1) == target).sum().item()
+    return hits / len(images)
+
+
+def _checkpoints(run_dir: Path) -> list[Path]:
+    return sorted(run_dir.glob("epoch-*.ckpt"))
+
+
+def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Path = RUNS_DIR) -> dict:
+    """Train (or resume) zoo model ``name``; write ``NAME.pt`` and ``NAME.json``; return the card."""
+    info = mini_zoo.MINI_INFO[name]
+    run_dir = runs_dir / name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    train_x, train_y, train_boxes = _split_uint8("train", cfg.train_images, cfg.data_seed, runs_dir / "data")
+    test_x, test_y, _ = _split_uint8("test", cfg.test_images, cfg.data_seed, runs_dir / "data")
+    torch.manual_seed(cfg.seed)
+    net = mini_zoo.build(name).to(memory_format=torch.channels_last)
+    decay = [p for p in net.parameters() if p.ndim > 1]
+    no_decay = [p for p in net.parameters() if p.ndim <= 1]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    start_epoch, elapsed = 0, 0.0
+    if ckpts := _checkpoints(run_dir):
+        state = torch.load(ckpts[-1], weights_only=True)
+        if state["config"] != asdict(cfg):
+            raise RuntimeError(f"{ckpts[-1]} was made with another config; delete {run_dir} to restart")
+        net.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        start_epoch, elapsed = state["epoch"] + 1, state["elapsed"]
+        print(f"[{name}] resuming after epoch {start_epoch} ({elapsed / 60:.1f} min so far)", flush=True)
+    steps_per_epoch = math.ceil(cfg.train_images / cfg.batch_size)
+    for epoch in range(start_epoch, cfg.epochs):
+        t0 = time.time()
+        torch.manual_seed(cfg.seed * 1000 + epoch)
+        order = torch.randperm(cfg.train_images)
+        net.train()
+        loss_sum, hits, eps = 0.0, 0, 0.0
+        for step in range(steps_per_epoch):
+            index = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
+            progress = epoch + step / steps_per_epoch
+            eps = _eps(cfg, info, progress)
+            for group in optimizer.param_groups:
+                group["lr"] = _lr(cfg, epoch * steps_per_epoch + step, cfg.epochs * steps_per_epoch)
+            images01 = _zoom(train_x[index].float().div_(255), train_boxes[index], cfg.zoom,
+                             min(1.0, progress / cfg.curriculum))
+            loss, logits = _train_step(net, info, images01.contiguous(memory_format=torch.channels_last),
+                                       train_y[index], eps)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * len(index)
+            hits += (logits.argmax(1) == train_y[index]).sum().item()
+        elapsed += time.time() - t0
+        stats = evaluate(net, test_x[:1000], test_y[:1000])
+        print(f"[{name}] epoch {epoch + 1}/{cfg.epochs} loss {loss_sum / cfg.train_images:.3f} "
+              f"train-acc {hits / cfg.train_images:.3f} eps {eps:.3f} test-acc {stats['clean_accuracy']:.3f} "
+              f"conf {stats['mean_confidence']:.3f} ({time.time() - t0:.0f}s, {elapsed / 60:.1f} min)", flush=True)
+        path = run_dir / f"epoch-{epoch + 1:03d}.ckpt"
+        torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
+                    "elapsed": elapsed, "config": asdict(cfg)}, path.with_suffix(".ckpt.partial"))
+        path.with_suffix(".ckpt.partial").replace(path)
+    net = net.to(memory_format=torch.contiguous_format)
+    mini_zoo.set_aux_bn(net, False)
+    return _finish(name, net, cfg, elapsed, test_x, test_y, weights_dir)
+
+
+def _finish(name: str, net: nn.Module, cfg: Config, elapsed: float, test_x: torch.Tensor, test_y: torch.Tensor,
+            weights_dir: Path) -> dict:
+    """Evaluate the trained model and write its weights and card."""
+    info = mini_zoo.MINI_INFO[name]
+    stats = evaluate(net, test_x, test_y)
+    print(f"[{name}] PGD-L2 evaluation on {cfg.pgd_images} test images ...", flush=True)
+    adv_acc = pgd_accuracy(net, test_x[:cfg.pgd_images], test_y[:cfg.pgd_images])
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    pt_path = weights_dir / f"{name}.pt"
+    state = {key: value.detach().clone().contiguous() for key, value in net.state_dict().items()}
+    torch.save(state, pt_path)
+    card = {
+        "name": name, "arch": info.arch, "training": info.training, "attack_steps": info.attack_steps,
+        "sha256": hashlib.sha256(pt_path.read_bytes()).hexdigest(),
+        "clean_accuracy": round(stats["clean_accuracy"], 4),
+        "pgd_accuracy": round(adv_acc, 4),
+        "pgd": {"norm": "L2", "eps": round(EPS, 4), "step_size": round(EVAL_STEP, 4), "steps": EVAL_STEPS,
+                "images": cfg.pgd_images,
+                "note": "paper: eps 3.0, step 0.5, 7 steps at 224 px; L2 scales with sqrt(#pixels), "
+                        "so x 64/224 on [0, 1] pixels at 64 px"},
+        "mean_confidence": round(stats["mean_confidence"], 4),
+        "confidence_on": "correctly classified test images",
+        "test_images": cfg.test_images,
+        "params": sum(p.numel() for p in net.parameters()),
+        "macs": count_macs(net),
+        "train_seconds": round(elapsed, 1),
+        "epochs": cfg.epochs,
+        "seed": cfg.seed,
+        "config": asdict(cfg),
+        "generator_version": mini.GENERATOR_VERSION,
+        "torch_version": torch.__version__,
+    }
+    (weights_dir / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(f"[{name}] done: clean {card['clean_accuracy']:.3f} PGD {card['pgd_accuracy']:.3f} "
+          f"conf {card['mean_confidence']:.3f} ({elapsed / 60:.1f} min)", flush=True)
+    return card
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", action="append", choices=mini_zoo.MINI_MODELS, help="repeatable")
+    parser.add_argument("--all", action="store_true", help="every zoo model without weights yet, in TRAIN_ORDER")
+    parser.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    parser.add_argument("--tiny", action="store_true", help="a few batches on a few images (for tests)")
+    parser.add_argument("--weights-dir", type=Path, default=WEIGHTS_DIR)
+    parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    if not args.model and not args.all:
+        parser.error("give --model NAME or --all")
+    torch.set_num_threads(args.threads)
+    names = list(args.model or [])
+    if args.all:
+        names += [n for n in TRAIN_ORDER if not (args.weights_dir / f"{n}.json").exists() and n not in names]
+    for name in names:
+        train(name, default_config(name, args.tiny, args.epochs), args.weights_dir, args.runs_dir)
+
+
+if __name__ == "__main__":
+    main()

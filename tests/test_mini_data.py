@@ -1,0 +1,80 @@
+"""The `mini` benchmark's image generator: determinism, boxes, split hygiene."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+import torch
+
+from pytest_xai.data import mini
+
+# sha256 of the uint8 pixels, label and box of ("test", i, 0) for i in 0..3; they change
+# only when GENERATOR_VERSION does (update both together).
+PINNED_VERSION = 2
+PINNED = "426e4b9567d25924457b5f0df0b6d30ba02de1be22f2b1c3d2638bdcf9c776b4"
+
+
+def _digest(samples: list[tuple[torch.Tensor, int, torch.Tensor]]) -> str:
+    digest = hashlib.sha256()
+    for image, label, box in samples:
+        digest.update(image.mul(255).round().to(torch.uint8).numpy().tobytes())
+        digest.update(np.array([label, *box.tolist()], dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+def test_constants():
+    assert mini.NUM_CLASSES == len(mini.CLASS_NAMES) == 10
+    assert mini.IMAGE_SIZE == 64
+
+
+def test_sample_is_a_pure_function_of_split_index_seed():
+    image, label, box = mini.make_sample("test", 7, 3)
+    again = mini.make_sample("test", 7, 3)
+    assert torch.equal(image, again[0]) and label == again[1] and torch.equal(box, again[2])
+    assert image.dtype == torch.float32 and image.shape == (3, mini.IMAGE_SIZE, mini.IMAGE_SIZE)
+    assert box.dtype == torch.long and box.shape == (4,)
+    assert 0 <= image.min() and image.max() <= 1
+    assert torch.equal(image.mul(255).round().div(255), image), "pixels are 8-bit levels"
+    for other in (mini.make_sample("test", 8, 3), mini.make_sample("test", 7, 4), mini.make_sample("train", 7, 3)):
+        assert not torch.equal(image, other[0])
+
+
+def test_make_split_matches_make_sample():
+    images, labels, boxes = mini.make_split("train", 5, 11)
+    assert images.shape == (5, 3, mini.IMAGE_SIZE, mini.IMAGE_SIZE) and labels.shape == (5,) and boxes.shape == (5, 4)
+    for i in range(5):
+        image, label, box = mini.make_sample("train", i, 11)
+        assert torch.equal(images[i], image) and labels[i] == label and torch.equal(boxes[i], box)
+    tail = mini.make_split("train", 2, 11, start=3)
+    assert torch.equal(tail[0], images[3:]) and torch.equal(tail[2], boxes[3:])
+
+
+def test_pinned_checksum():
+    assert mini.GENERATOR_VERSION == PINNED_VERSION, "pixels changed: update PINNED and PINNED_VERSION"
+    assert _digest([mini.make_sample("test", i, 0) for i in range(4)]) == PINNED
+
+
+@pytest.mark.parametrize("split", mini.SPLITS)
+def test_boxes_inside_image_and_at_most_half_of_it(split):
+    images, labels, boxes = mini.make_split(split, 300, 0)
+    size = mini.IMAGE_SIZE
+    x0, y0, x1, y1 = boxes.T
+    assert (x0 >= 0).all() and (y0 >= 0).all() and (x1 < size).all() and (y1 < size).all()
+    assert (x1 > x0).all() and (y1 > y0).all()
+    assert ((x1 - x0 + 1) * (y1 - y0 + 1) <= size * size // 2).all()
+    assert set(labels.tolist()) == set(range(mini.NUM_CLASSES))
+
+
+def test_train_and_test_use_disjoint_digit_samples():
+    train, test = set(mini.digit_indices("train").tolist()), set(mini.digit_indices("test").tolist())
+    assert not train & test and len(train) + len(test) == 1797 and len(test) > 300
+    for split, pool in (("train", train), ("test", test)):
+        used = {mini._sample_uint8(split, i, 0)[3] for i in range(200)}
+        assert used <= pool
+
+
+def test_unknown_split():
+    with pytest.raises(ValueError):
+        mini.make_sample("val", 0, 0)

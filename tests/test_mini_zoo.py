@@ -1,0 +1,161 @@
+"""The mini zoo's architectures, the PGD-L2 attack and the training command (tiny run)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from pytest_xai.data.mini import IMAGE_SIZE, NUM_CLASSES
+from pytest_xai.models import mini_zoo
+from pytest_xai.models.attacks import pgd_l2
+from pytest_xai.models.train import count_macs, main
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_zoo_names_and_roles():
+    assert len(mini_zoo.MINI_MODELS) == 12
+    assert set(mini_zoo.MINI_MODELS) == {f"{a}{s}" for a in ("alexnet", "googlenet", "resnet", "densenet", "mobilenet")
+                                         for s in ("", "-r")} | {"resnet-pgd1", "resnet-pgd5"}
+    trainings = [mini_zoo.MINI_INFO[n].training for n in mini_zoo.MINI_MODELS]
+    assert trainings.count("vanilla") == 5 and trainings.count("robust") == 5 and trainings.count("advprop") == 2
+    assert {n: mini_zoo.MINI_INFO[n].gap_head for n in ("alexnet", "googlenet", "resnet", "densenet", "mobilenet")} == {
+        "alexnet": False, "googlenet": True, "resnet": True, "densenet": True, "mobilenet": False}
+
+
+def _spatially_flipped_logits(net: nn.Module, layer: str, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits with the cam layer's output flipped left-right, and that output itself."""
+    seen = {}
+
+    def flip(_module, _inputs, output):
+        seen["a"] = output
+        return output.flip(-1)
+
+    handle = net.get_submodule(layer).register_forward_hook(flip)
+    with torch.no_grad():
+        logits = net(x)
+    handle.remove()
+    return logits, seen["a"]
+
+
+@pytest.mark.parametrize("name", mini_zoo.MINI_MODELS)
+def test_architecture(name):
+    info = mini_zoo.MINI_INFO[name]
+    torch.manual_seed(0)
+    net = mini_zoo.build(name).eval()
+    x = torch.randn(2, 3, IMAGE_SIZE, IMAGE_SIZE)
+    with torch.no_grad():
+        logits = net(x)
+    assert logits.shape == (2, NUM_CLASSES) and torch.isfinite(logits).all()
+
+    order: list[nn.Module] = []
+    hooks = [m.register_forward_hook(lambda m, i, o: order.append(m)) for m in net.modules() if not list(m.children())]
+    with torch.no_grad():
+        net(x)
+    for hook in hooks:
+        hook.remove()
+    cam = net.get_submodule(info.cam_layer)
+    last_in_cam = max(i for i, m in enumerate(order) if any(m is c for c in cam.modules()))
+    assert not any(isinstance(m, nn.Conv2d) for m in order[last_in_cam + 1:]), "cam_layer is not the last conv block"
+
+    flipped, activation = _spatially_flipped_logits(net, info.cam_layer, x)
+    assert activation.ndim == 4 and activation.shape[-1] >= 4
+    if info.gap_head:
+        linear = [m for m in net.modules() if isinstance(m, nn.Linear)]
+        assert len(linear) == 1
+        torch.testing.assert_close(linear[0](activation.mean((2, 3))), logits, rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(flipped, logits, rtol=1e-4, atol=1e-4)
+    else:
+        assert not torch.allclose(flipped, logits, rtol=1e-3, atol=1e-7), "the head ignores where features are"
+
+
+def test_advprop_evaluates_with_main_batch_norms(tmp_path):
+    torch.manual_seed(0)
+    net = mini_zoo.build("resnet-pgd1")
+    duals = [m for m in net.modules() if isinstance(m, mini_zoo.DualBatchNorm2d)]
+    assert duals and not any(isinstance(m, nn.BatchNorm2d) and not any(m is d.main or m is d.aux for d in duals)
+                             for m in net.modules())
+    x = torch.rand(4, 3, IMAGE_SIZE, IMAGE_SIZE)
+    net.train()
+    mini_zoo.set_aux_bn(net, True)
+    net(x * 3)                          # aux statistics drift away from the main ones
+    mini_zoo.set_aux_bn(net, False)
+    state = {k: v.clone() for k, v in net.state_dict().items()}
+    torch.save(state, tmp_path / "resnet-pgd1.pt")
+    sha = hashlib.sha256((tmp_path / "resnet-pgd1.pt").read_bytes()).hexdigest()
+    (tmp_path / "resnet-pgd1.json").write_text(json.dumps({"sha256": sha}))
+    loaded = mini_zoo.load("resnet-pgd1", tmp_path)
+    assert not loaded.training and not any(m.use_aux for m in loaded.modules()
+                                           if isinstance(m, mini_zoo.DualBatchNorm2d))
+    with torch.no_grad():
+        main_out = loaded(x)
+        mini_zoo.set_aux_bn(loaded, True)
+        aux_out = loaded(x)
+    assert not torch.allclose(main_out, aux_out)
+    net.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), main_out)
+    (tmp_path / "resnet-pgd1.json").write_text(json.dumps({"sha256": "0" * 64}))
+    with pytest.raises(ValueError, match="sha256"):
+        mini_zoo.load("resnet-pgd1", tmp_path)
+
+
+def test_count_macs_of_a_known_net():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Conv2d(4, 4, 3, padding=1, groups=2),
+                        nn.Flatten(), nn.Linear(4 * 8 * 8, 10))
+    assert count_macs(net, size=8) == 64 * 4 * 27 + 64 * 4 * 18 + 256 * 10
+
+
+def _brightness_model() -> nn.Module:
+    """Class 1 iff the mean normalised pixel is positive (i.e. the image is brighter than 0.5)."""
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 2))
+    with torch.no_grad():
+        net[1].weight.copy_(torch.stack([-torch.ones(192), torch.ones(192)]) / 192)
+        net[1].bias.zero_()
+    return net.eval()
+
+
+def test_pgd_l2_stays_in_budget_and_lowers_accuracy():
+    labels = torch.arange(8) % 2
+    images = (0.35 + 0.3 * labels.float()).view(-1, 1, 1, 1).expand(8, 3, 8, 8).clone()
+    images += 0.05 * torch.rand(images.shape, generator=torch.Generator().manual_seed(0))
+    net = _brightness_model()
+    mean, std = (0.5,) * 3, (0.5,) * 3
+    assert (net((images - 0.5) / 0.5).argmax(1) == labels).all()
+    for eps, fooled in ((0.5, False), (3.0, True)):    # flipping needs L2 ~ 0.15 * sqrt(192) = 2.1
+        adv = pgd_l2(net, images, labels, eps, steps=10, step_size=eps / 4, mean=mean, std=std)
+        assert adv.min() >= 0 and adv.max() <= 1
+        assert ((adv - images).flatten(1).norm(dim=1) <= eps + 1e-5).all()
+        accuracy = (net((adv - 0.5) / 0.5).argmax(1) == labels).float().mean().item()
+        assert accuracy == (0.0 if fooled else 1.0)
+    start = pgd_l2(net, images, labels, 0.5, 0, 0.1, mean, std, generator=torch.Generator().manual_seed(1))
+    assert ((start - images).flatten(1).norm(dim=1) <= 0.5 + 1e-5).all() and not torch.equal(start, images)
+
+
+def test_train_tiny_end_to_end(tmp_path, capsys):
+    args = ["--model", "resnet-pgd1", "--model", "alexnet-r", "--tiny",
+            "--weights-dir", str(tmp_path / "w"), "--runs-dir", str(tmp_path / "runs")]
+    main(args)
+    for name in ("resnet-pgd1", "alexnet-r"):
+        card = mini_zoo.card(name, tmp_path / "w")
+        assert card["sha256"] == hashlib.sha256((tmp_path / "w" / f"{name}.pt").read_bytes()).hexdigest()
+        for key in ("clean_accuracy", "pgd_accuracy", "mean_confidence", "params", "macs", "train_seconds",
+                    "epochs", "seed", "generator_version", "torch_version", "pgd"):
+            assert key in card
+        assert card["params"] == sum(p.numel() for p in mini_zoo.build(name).parameters())
+        assert mini_zoo.load(name, tmp_path / "w")(torch.rand(1, 3, IMAGE_SIZE, IMAGE_SIZE)).shape == (1, NUM_CLASSES)
+        assert (tmp_path / "runs" / name / "epoch-001.ckpt").exists()
+    first = mini_zoo.card("alexnet-r", tmp_path / "w")["sha256"]
+    main(["--model", "alexnet-r", *args[4:]])
+    assert "resuming after epoch 1" in capsys.readouterr().out
+    assert mini_zoo.card("alexnet-r", tmp_path / "w")["sha256"] == first
