@@ -87,6 +87,7 @@ class Runner:
         self._models: dict[str, tuple["LoadedModel", str]] = {}
         self.subset = cfg.subset if cfg.subset != "auto" else self.benchmark.default_subset
         self._images: dict[tuple[str, ...], tuple["ImageSet", str]] = {}
+        self._model_info: dict[str, dict[str, Any]] = {}
         compare = cfg.baseline is not None and not cfg.update_baseline
         self._baseline = load_baseline(cfg.baseline) if compare else None
 
@@ -252,7 +253,13 @@ class Runner:
         return record
 
     def model_info(self, model: str) -> dict[str, Any]:
-        """What the report says of a model's evaluation images and its answers on them."""
+        """What the report says of a model's evaluation images and its answers on them
+        (computed once per model and process)."""
+        if model not in self._model_info:
+            self._model_info[model] = self._describe_images(model)
+        return self._model_info[model]
+
+    def _describe_images(self, model: str) -> dict[str, Any]:
         image_set = self.images(model)[0]
         predicted, confidence = self.predictions(model, image_set)
         return {"subset": self.subset, "cl_group": list(self.cl_group(model)) if self.subset == "cl" else None,
