@@ -34,6 +34,9 @@ def register_builtins(registry: Registry, imagenet_root: Path | None = None, wei
         registry.add_metric(metric())
     for claim in PAPER_CLAIMS:
         registry.add_claim(claim)
+    from pytest_xai.models.mini_zoo import register_mini
+
+    register_mini(registry)
     from pytest_xai.models.imagenet_zoo import register_imagenet
 
     register_imagenet(registry, imagenet_root, weights_dir)

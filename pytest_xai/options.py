@@ -15,7 +15,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam)", "all"),
     ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game)", "all"),
     ("claims", "selector of the paper's claims checked when the grid is on (e.g. all, F1a,F3)", "all"),
-    ("benchmark", "benchmark to run on", "smoke"),
+    ("benchmark", "benchmark to run on", "mini"),
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),
     ("profile", "method budgets: paper (the paper's) | fast (capped) | auto (fast on CPU, paper on CUDA)",
      "auto"),

@@ -78,3 +78,13 @@ def test_train_and_test_use_disjoint_digit_samples():
 def test_unknown_split():
     with pytest.raises(ValueError):
         mini.make_sample("val", 0, 0)
+
+
+def test_benchmark_load_is_prefix_stable_with_ids():
+    small, large = mini.load(3, 7), mini.load(5, 7)
+    assert small.ids == ("mini-test-7-0", "mini-test-7-1", "mini-test-7-2") == large.ids[:3]
+    torch.testing.assert_close(small.images, large.images[:3])
+    torch.testing.assert_close(small.boxes, large.boxes[:3])
+    image, label, box = mini.make_sample("test", 4, 7)
+    torch.testing.assert_close(large.images[4], image)
+    assert int(large.labels[4]) == label and large.boxes[4].tolist() == box.tolist()

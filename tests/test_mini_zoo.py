@@ -9,10 +9,12 @@ import pytest
 import torch
 from torch import nn
 
-from pytest_xai.data.mini import IMAGE_SIZE, NUM_CLASSES
+from pytest_xai.data.base import MissingFile
+from pytest_xai.data.mini import IMAGE_SIZE, NUM_CLASSES, make_split
 from pytest_xai.models import mini_zoo
 from pytest_xai.models.attacks import pgd_l2
 from pytest_xai.models.train import count_macs, main
+from pytest_xai.registry import Registry
 
 
 @pytest.fixture(autouse=True)
@@ -159,3 +161,34 @@ def test_train_tiny_end_to_end(tmp_path, capsys):
     main(["--model", "alexnet-r", *args[4:]])
     assert "resuming after epoch 1" in capsys.readouterr().out
     assert mini_zoo.card("alexnet-r", tmp_path / "w")["sha256"] == first
+
+
+def test_an_untrained_model_says_how_to_train_it(tmp_path):
+    with pytest.raises(MissingFile, match=r"python -m pytest_xai\.models\.train --model densenet-r"):
+        mini_zoo.load("densenet-r", tmp_path)
+
+
+def test_registered_as_the_mini_benchmark(tmp_path):
+    registry = Registry()
+    mini_zoo.register_mini(registry, tmp_path)
+    assert registry.benchmarks.names() == ["mini"]
+    specs = {entry.name: entry.obj for entry in registry.models_of("mini")}
+    assert tuple(specs) == mini_zoo.MINI_MODELS
+    assert specs["resnet-r"].all_tags == ("robust", "resnet")
+    assert specs["resnet-pgd5"].all_tags == ("advprop", "resnet")
+    assert specs["mobilenet"].cam_layer == "features" and not specs["mobilenet"].gap_head
+    assert specs["alexnet-r"].method_params["mp"] == {"max_iter": 10}
+    assert specs["alexnet"].method_params == {}
+    assert specs["resnet"].card == {}                     # no card in tmp_path
+    with pytest.raises(MissingFile):
+        specs["resnet"].loader()
+
+
+def test_the_committed_vanilla_resnet_matches_its_card():
+    card = mini_zoo.card("resnet")
+    net = mini_zoo.load("resnet")                           # checks the file's sha256 against the card
+    images, labels, _ = make_split("test", 200, 0)
+    with torch.no_grad():
+        accuracy = (net((images - 0.5) / 0.5).argmax(1) == labels).float().mean().item()
+    # the card's accuracy is on 2000 test images; 200 of them agree within sampling error
+    assert abs(accuracy - card["clean_accuracy"]) < 0.1

@@ -124,7 +124,7 @@ def test_report_html_option_writes_the_page(pytester: pytest.Pytester) -> None:
 
 
 def test_ini_selection_turns_the_grid_on(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nxai_models = smoke-gap\nxai_methods = gradient\nxai_metrics = localization\n"
+    pytester.makeini("[pytest]\nxai_benchmark = smoke\nxai_models = smoke-gap\nxai_methods = gradient\nxai_metrics = localization\n"
                      "xai_images = 4\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_cell")
     result.assert_outcomes(passed=2)
@@ -172,7 +172,7 @@ def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) ->
 
 
 def test_regression_against_a_baseline_fails_the_cell(pytester: pytest.Pytester) -> None:
-    args = ["--xai-models=smoke-gap", "--xai-methods=gradcam", "--xai-metrics=wsl,deletion",
+    args = ["--xai-benchmark=smoke", "--xai-models=smoke-gap", "--xai-methods=gradcam", "--xai-metrics=wsl,deletion",
             "--xai-images=24", "-p", "no:cacheprovider", "-k", "test_cell"]
     pytester.runpytest(*args, "--xai-report=base.json").assert_outcomes(passed=2)
     # Same run against itself: nothing is worse.
@@ -347,7 +347,7 @@ def test_update_baseline_then_it_is_the_default(pytester: pytest.Pytester) -> No
 
 def test_merged_shards_equal_the_unsharded_report(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TWINS_CONFTEST)
-    args = ["--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-images=6", "-p", "no:cacheprovider"]
+    args = ["--xai-benchmark=smoke", "--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-images=6", "-p", "no:cacheprovider"]
     whole = pytester.runpytest(*args, "--xai-report=whole.json")
     assert whole.parseoutcomes()["passed"] >= 16
     for k in (1, 2):

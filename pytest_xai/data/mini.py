@@ -25,6 +25,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from pytest_xai.data.base import ImageSet
+
 if TYPE_CHECKING:  # heavy imports live inside the functions: the registry imports this module
     import numpy as np
     import torch
@@ -267,3 +269,9 @@ def make_split(split: str, n: int, seed: int, start: int = 0) -> tuple[torch.Ten
         pixels[i], labels[i], boxes[i], _ = _sample_uint8(split, start + i, seed)
     images = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0)
     return images.contiguous(), torch.from_numpy(labels), torch.from_numpy(boxes)
+
+
+def load(n: int, seed: int) -> ImageSet:
+    """The benchmark's evaluation images: test samples ``0 .. n - 1`` drawn with ``seed``."""
+    images, labels, boxes = make_split("test", n, seed)
+    return ImageSet(images=images, labels=labels, boxes=boxes, ids=tuple(f"mini-test-{seed}-{i}" for i in range(n)))

@@ -22,11 +22,15 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from pytest_xai.data import mini as mini_data
+from pytest_xai.data.base import Benchmark, MissingFile
 from pytest_xai.data.mini import IMAGE_SIZE, NUM_CLASSES
+from pytest_xai.models.spec import ModelSpec
+from pytest_xai.registry import Registry
 
 if TYPE_CHECKING:
     from torch import nn
@@ -70,6 +74,22 @@ def _zoo() -> dict[str, MiniModelInfo]:
 
 MINI_INFO: dict[str, MiniModelInfo] = _zoo()
 MINI_MODELS: tuple[str, ...] = tuple(MINI_INFO)
+
+# The role of the paper's Table A1 for this zoo: per-model method settings that differ
+# from the methods' defaults. We did not tune them per model as the paper's authors did;
+# every model takes the setting the paper gave the models of its role (its robust models
+# mostly: MP 10 iterations, RISE 4 x 4 cells and 7000 masks, LIME 20 superpixels; its
+# vanilla and AdvProp models: the defaults). EP's areas stay the paper's default for all:
+# the digits cover 3-20 % of the image, the range those areas span.
+METHOD_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
+    "vanilla": {},
+    "advprop": {},
+    "robust": {"mp": {"max_iter": 10}, "rise": {"grid_size": 4, "n_masks": 7000}, "lime": {"n_superpixels": 20}},
+}
+# Images per model in a default run: 32 CL images keep the whole fast-profile grid of
+# 12 models x 9 methods x 4 metrics near the ten minutes issue 4 asks for on 2 CPU cores
+# (the perturbation methods cost ~4 s per image and model there, EP half of it).
+DEFAULT_IMAGES = 32
 
 
 @lru_cache(maxsize=1)
@@ -231,6 +251,22 @@ def build(name: str) -> nn.Module:
     return net
 
 
+def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
+    """Register the `mini` benchmark and its 12 models (reads only the small model cards)."""
+    registry.add_benchmark(Benchmark(
+        name="mini", description="one handwritten digit on a cluttered photograph, 64 px, 10 classes; "
+                                 "a 12-model zoo trained on it (the default benchmark)",
+        load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
+        default_subset="cl", tags=("synthetic",)))
+    for name, info in MINI_INFO.items():
+        registry.add_model(ModelSpec(
+            name=name, benchmark="mini", arch=info.arch, training=info.training,
+            loader=partial(load, name, weights_dir), weights=f"{name}.pt, trained by pytest_xai.models.train",
+            mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
+            card=card(name, weights_dir) if (Path(weights_dir) / f"{name}.json").is_file() else {},
+            method_params=METHOD_PARAMS[info.training]))
+
+
 def card(name: str, weights_dir: Path = WEIGHTS_DIR) -> dict:
     """The model card ``NAME.json`` written by training (accuracy, PGD accuracy, MACs, ...)."""
     return json.loads((Path(weights_dir) / f"{name}.json").read_text())
@@ -239,11 +275,15 @@ def card(name: str, weights_dir: Path = WEIGHTS_DIR) -> dict:
 def load(name: str, weights_dir: Path = WEIGHTS_DIR) -> nn.Module:
     """Zoo model ``name`` with its trained weights, in eval mode with the main BNs.
 
-    The weights file's sha256 must match the one in the model card.
+    The weights file's sha256 must match the one in the model card; a model not
+    trained yet raises :class:`MissingFile` saying how to train it.
     """
     import torch
 
     path = Path(weights_dir) / f"{name}.pt"
+    if not path.is_file() or not (Path(weights_dir) / f"{name}.json").is_file():
+        raise MissingFile(f"model {name}: {path} or its card {name}.json is missing; train it with "
+                          f"`python -m pytest_xai.models.train --model {name}`")
     blob = path.read_bytes()
     if hashlib.sha256(blob).hexdigest() != card(name, weights_dir)["sha256"]:
         raise ValueError(f"{path}: sha256 does not match its model card")
