@@ -60,7 +60,8 @@ def test_list_prints_everything_and_exits_0(pytester: pytest.Pytester) -> None:
     ("--xai-benchmark", "imagenette", "smoke"),
 ])
 def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, bad: str, listed: str) -> None:
-    args = [f"{option}={bad}"] if option == "--xai-models" else ["--xai-models=all", f"{option}={bad}"]
+    args = ([f"{option}={bad}", "--xai-benchmark=smoke"] if option == "--xai-models"
+            else ["--xai-models=all", f"{option}={bad}"])
     result = pytester.runpytest(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     token = bad.split(",")[-1]
