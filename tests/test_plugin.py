@@ -348,7 +348,8 @@ def test_update_baseline_then_it_is_the_default(pytester: pytest.Pytester) -> No
 
 def test_merged_shards_equal_the_unsharded_report(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TWINS_CONFTEST)
-    args = ["--xai-benchmark=smoke", "--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-images=6", "-p", "no:cacheprovider"]
+    args = ["--xai-benchmark=smoke", "--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-images=6",
+            "-p", "no:cacheprovider"]
     whole = pytester.runpytest(*args, "--xai-report=whole.json")
     assert whole.parseoutcomes()["passed"] >= 16
     for k in (1, 2):
