@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections import defaultdict
 from pathlib import Path
 from statistics import fmean
@@ -30,17 +29,20 @@ def compare(fast: dict, paper: dict) -> list[dict]:
     from scipy.stats import spearmanr
 
     paper_cells = {(c["model"], c["method"], c["metric"]): c for c in paper["cells"] if c.get("scores")}
+    fast_ids = {m["name"]: m.get("image_ids") for m in fast["models"]}
+    paper_ids = {m["name"]: m.get("image_ids") for m in paper["models"]}
     rows = []
     for cell in fast["cells"]:
         other = paper_cells.get((cell["model"], cell["method"], cell["metric"]))
         if not cell.get("scores") or other is None or cell["method_params"] == other["method_params"]:
             continue
-        if cell["image_ids"] != other["image_ids"]:
+        if fast_ids[cell["model"]] != paper_ids[cell["model"]]:
             raise SystemExit(f"{cell['model']}: the two reports scored different images")
-        rho = spearmanr(cell["scores"], other["scores"]).statistic
+        constant = len(set(cell["scores"])) < 2 or len(set(other["scores"])) < 2
+        rho = None if constant else float(spearmanr(cell["scores"], other["scores"]).statistic)
         rows.append({"model": cell["model"], "method": cell["method"], "metric": cell["metric"],
                      "fast": cell["mean"], "paper": other["mean"], "diff": cell["mean"] - other["mean"],
-                     "rho": None if math.isnan(rho) else float(rho), "n": len(cell["scores"])})
+                     "rho": rho, "n": len(cell["scores"])})
     return rows
 
 

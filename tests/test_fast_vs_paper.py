@@ -17,16 +17,20 @@ def _module():
     return module
 
 
-def _cell(method: str, scores: list[float], params: dict, ids: tuple[str, ...] = ("a", "b", "c", "d")) -> dict:
+def _cell(method: str, scores: list[float], params: dict) -> dict:
     return {"model": "m", "method": method, "metric": "insertion", "scores": scores,
-            "mean": sum(scores) / len(scores), "method_params": params, "image_ids": list(ids)}
+            "mean": sum(scores) / len(scores), "method_params": params}
+
+
+def _report(cells: list[dict], ids: tuple[str, ...] = ("a", "b", "c", "d")) -> dict:
+    return {"models": [{"name": "m", "image_ids": list(ids)}], "cells": cells}
 
 
 def test_compares_only_cells_whose_parameters_differ() -> None:
-    fast = {"cells": [_cell("rise", [0.1, 0.2, 0.3, 0.4], {"n_masks": 200}),
-                      _cell("gradient", [0.5, 0.5, 0.6, 0.7], {})]}
-    paper = {"cells": [_cell("rise", [0.2, 0.1, 0.5, 0.6], {"n_masks": 8000}),
-                       _cell("gradient", [0.5, 0.5, 0.6, 0.7], {})]}
+    fast = _report([_cell("rise", [0.1, 0.2, 0.3, 0.4], {"n_masks": 200}),
+                    _cell("gradient", [0.5, 0.5, 0.6, 0.7], {})])
+    paper = _report([_cell("rise", [0.2, 0.1, 0.5, 0.6], {"n_masks": 8000}),
+                     _cell("gradient", [0.5, 0.5, 0.6, 0.7], {})])
     (row,) = _module().compare(fast, paper)
     assert (row["method"], row["n"]) == ("rise", 4)
     assert row["diff"] == pytest.approx(0.25 - 0.35)
@@ -34,7 +38,7 @@ def test_compares_only_cells_whose_parameters_differ() -> None:
 
 
 def test_refuses_reports_of_different_images() -> None:
-    fast = {"cells": [_cell("rise", [0.1, 0.2, 0.3, 0.4], {"n_masks": 200})]}
-    paper = {"cells": [_cell("rise", [0.1, 0.2, 0.3, 0.4], {"n_masks": 8000}, ids=("a", "b", "c", "e"))]}
+    fast = _report([_cell("rise", [0.1, 0.2, 0.3, 0.4], {"n_masks": 200})])
+    paper = _report([_cell("rise", [0.1, 0.2, 0.3, 0.4], {"n_masks": 8000})], ids=("a", "b", "c", "e"))
     with pytest.raises(SystemExit, match="different images"):
         _module().compare(fast, paper)
