@@ -179,7 +179,7 @@ def test_registered_as_the_mini_benchmark(tmp_path):
     assert specs["mobilenet"].cam_layer == "features" and not specs["mobilenet"].gap_head
     assert specs["alexnet-r"].method_params["mp"] == {"max_iter": 10}
     assert specs["alexnet"].method_params == {}
-    assert specs["resnet"].card == {}                     # no card in tmp_path
+    assert specs["resnet"].card == {} and specs["resnet"].weights == "resnet.pt, not trained yet"
     with pytest.raises(MissingFile):
         specs["resnet"].loader()
 

@@ -259,12 +259,13 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
         load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
         default_subset="cl", tags=("synthetic",)))
     for name, info in MINI_INFO.items():
+        trained = (Path(weights_dir) / f"{name}.json").is_file()
         registry.add_model(ModelSpec(
             name=name, benchmark="mini", arch=info.arch, training=info.training,
-            loader=partial(load, name, weights_dir), weights=f"{name}.pt, trained by pytest_xai.models.train",
+            loader=partial(load, name, weights_dir),
+            weights=f"{name}.pt, trained by pytest_xai.models.train" if trained else f"{name}.pt, not trained yet",
             mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
-            card=card(name, weights_dir) if (Path(weights_dir) / f"{name}.json").is_file() else {},
-            method_params=METHOD_PARAMS[info.training]))
+            card=card(name, weights_dir) if trained else {}, method_params=METHOD_PARAMS[info.training]))
 
 
 def card(name: str, weights_dir: Path = WEIGHTS_DIR) -> dict:
