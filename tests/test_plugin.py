@@ -125,8 +125,8 @@ def test_report_html_option_writes_the_page(pytester: pytest.Pytester) -> None:
 
 
 def test_ini_selection_turns_the_grid_on(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nxai_benchmark = smoke\nxai_models = smoke-gap\nxai_methods = gradient\nxai_metrics = localization\n"
-                     "xai_images = 4\n")
+    pytester.makeini("[pytest]\nxai_benchmark = smoke\nxai_models = smoke-gap\nxai_methods = gradient\n"
+                     "xai_metrics = localization\nxai_images = 4\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_cell")
     result.assert_outcomes(passed=2)
     assert [c["metric"] for c in report_of(pytester)["cells"]] == ["pointing_game", "wsl"]
@@ -173,8 +173,8 @@ def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) ->
 
 
 def test_regression_against_a_baseline_fails_the_cell(pytester: pytest.Pytester) -> None:
-    args = ["--xai-benchmark=smoke", "--xai-models=smoke-gap", "--xai-methods=gradcam", "--xai-metrics=wsl,deletion",
-            "--xai-images=24", "-p", "no:cacheprovider", "-k", "test_cell"]
+    args = ["--xai-benchmark=smoke", "--xai-models=smoke-gap", "--xai-methods=gradcam",
+            "--xai-metrics=wsl,deletion", "--xai-images=24", "-p", "no:cacheprovider", "-k", "test_cell"]
     pytester.runpytest(*args, "--xai-report=base.json").assert_outcomes(passed=2)
     # Same run against itself: nothing is worse.
     pytester.runpytest(*args, "--xai-baseline=base.json").assert_outcomes(passed=2)
