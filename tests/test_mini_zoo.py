@@ -10,10 +10,10 @@ import torch
 from torch import nn
 
 from pytest_xai.data.base import MissingFile
-from pytest_xai.data.mini import IMAGE_SIZE, NUM_CLASSES, make_split
+from pytest_xai.data.mini import GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, make_split
 from pytest_xai.models import mini_zoo
 from pytest_xai.models.attacks import pgd_l2
-from pytest_xai.models.train import count_macs, main
+from pytest_xai.models.train import _warm, _zoom, count_macs, default_config, main
 from pytest_xai.registry import Registry
 
 
@@ -95,7 +95,7 @@ def test_advprop_evaluates_with_main_batch_norms(tmp_path):
     state = {k: v.clone() for k, v in net.state_dict().items()}
     torch.save(state, tmp_path / "resnet-pgd1.pt")
     sha = hashlib.sha256((tmp_path / "resnet-pgd1.pt").read_bytes()).hexdigest()
-    (tmp_path / "resnet-pgd1.json").write_text(json.dumps({"sha256": sha}))
+    (tmp_path / "resnet-pgd1.json").write_text(json.dumps({"sha256": sha, "generator_version": GENERATOR_VERSION}))
     loaded = mini_zoo.load("resnet-pgd1", tmp_path)
     assert not loaded.training and not any(m.use_aux for m in loaded.modules()
                                            if isinstance(m, mini_zoo.DualBatchNorm2d))
@@ -107,7 +107,7 @@ def test_advprop_evaluates_with_main_batch_norms(tmp_path):
     net.eval()
     with torch.no_grad():
         torch.testing.assert_close(net(x), main_out)
-    (tmp_path / "resnet-pgd1.json").write_text(json.dumps({"sha256": "0" * 64}))
+    (tmp_path / "resnet-pgd1.json").write_text(json.dumps({"sha256": "0" * 64, "generator_version": GENERATOR_VERSION}))
     with pytest.raises(ValueError, match="sha256"):
         mini_zoo.load("resnet-pgd1", tmp_path)
 
@@ -144,6 +144,22 @@ def test_pgd_l2_stays_in_budget_and_lowers_accuracy():
     assert ((start - images).flatten(1).norm(dim=1) <= 0.5 + 1e-5).all() and not torch.equal(start, images)
 
 
+def test_curriculum_starts_on_tight_crops_of_the_digit():
+    cfg = default_config("resnet")
+    assert [_warm(cfg, e) for e in (0.0, cfg.tight_epochs, cfg.tight_epochs + cfg.curriculum / 2)] == [0.0, 0.0, 0.5]
+    assert _warm(cfg, cfg.tight_epochs + cfg.curriculum) == 1.0
+    assert cfg.clean_epochs >= cfg.tight_epochs + cfg.curriculum  # no attack before the crops have widened
+    torch.manual_seed(0)
+    images = torch.zeros(16, 3, IMAGE_SIZE, IMAGE_SIZE)
+    boxes = torch.tensor([[x, y, x + 9, y + 13] for x, y in torch.randint(0, IMAGE_SIZE - 14, (16, 2)).tolist()])
+    for image, (x0, y0, x1, y1) in zip(images, boxes.tolist()):
+        image[:, y0:y1 + 1, x0:x1 + 1] = 1.0
+    share = _zoom(images, boxes, p=0.5, warm=0.0).mean((1, 2, 3))
+    # every image is a crop of side max(box side) + 9 = 22 px around the whole 10 x 14 box
+    assert ((share - 10 * 14 / 22**2).abs() < 0.03).all()
+    assert torch.equal(_zoom(images, boxes, p=0.0, warm=1.0), images)
+
+
 def test_train_tiny_end_to_end(tmp_path, capsys):
     args = ["--model", "resnet-pgd1", "--model", "alexnet-r", "--tiny",
             "--weights-dir", str(tmp_path / "w"), "--runs-dir", str(tmp_path / "runs")]
@@ -166,6 +182,18 @@ def test_train_tiny_end_to_end(tmp_path, capsys):
 def test_an_untrained_model_says_how_to_train_it(tmp_path):
     with pytest.raises(MissingFile, match=r"python -m pytest_xai\.models\.train --model densenet-r"):
         mini_zoo.load("densenet-r", tmp_path)
+
+
+def test_a_model_trained_on_older_images_is_not_used(tmp_path):
+    torch.save(mini_zoo.build("resnet").state_dict(), tmp_path / "resnet.pt")
+    (tmp_path / "resnet.json").write_text(json.dumps({"generator_version": GENERATOR_VERSION - 1, "sha256": ""}))
+    assert not mini_zoo.is_trained("resnet", tmp_path)
+    with pytest.raises(MissingFile, match=rf"generator version {GENERATOR_VERSION - 1}, the data is now version "
+                                          rf"{GENERATOR_VERSION}: retrain it with `python -m pytest_xai"):
+        mini_zoo.load("resnet", tmp_path)
+    registry = Registry()
+    mini_zoo.register_mini(registry, tmp_path)
+    assert next(e.obj for e in registry.models_of("mini") if e.name == "resnet").weights == "resnet.pt, not trained yet"
 
 
 def test_registered_as_the_mini_benchmark(tmp_path):

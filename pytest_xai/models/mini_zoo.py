@@ -259,13 +259,19 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
         load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
         default_subset="cl", tags=("synthetic",)))
     for name, info in MINI_INFO.items():
-        trained = (Path(weights_dir) / f"{name}.json").is_file()
+        trained = is_trained(name, weights_dir)
         registry.add_model(ModelSpec(
             name=name, benchmark="mini", arch=info.arch, training=info.training,
             loader=partial(load, name, weights_dir),
             weights=f"{name}.pt, trained by pytest_xai.models.train" if trained else f"{name}.pt, not trained yet",
             mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
             card=card(name, weights_dir) if trained else {}, method_params=METHOD_PARAMS[info.training]))
+
+
+def is_trained(name: str, weights_dir: Path = WEIGHTS_DIR) -> bool:
+    """Whether ``name`` has a card, made on images of the current ``GENERATOR_VERSION``."""
+    path = Path(weights_dir) / f"{name}.json"
+    return path.is_file() and card(name, weights_dir).get("generator_version") == mini_data.GENERATOR_VERSION
 
 
 def card(name: str, weights_dir: Path = WEIGHTS_DIR) -> dict:
@@ -277,14 +283,19 @@ def load(name: str, weights_dir: Path = WEIGHTS_DIR) -> nn.Module:
     """Zoo model ``name`` with its trained weights, in eval mode with the main BNs.
 
     The weights file's sha256 must match the one in the model card; a model not
-    trained yet raises :class:`MissingFile` saying how to train it.
+    trained yet, or trained on images of an older ``GENERATOR_VERSION``, raises
+    :class:`MissingFile` saying how to train it.
     """
     import torch
 
     path = Path(weights_dir) / f"{name}.pt"
+    how = f"train it with `python -m pytest_xai.models.train --model {name}`"
     if not path.is_file() or not (Path(weights_dir) / f"{name}.json").is_file():
-        raise MissingFile(f"model {name}: {path} or its card {name}.json is missing; train it with "
-                          f"`python -m pytest_xai.models.train --model {name}`")
+        raise MissingFile(f"model {name}: {path} or its card {name}.json is missing; {how}")
+    if not is_trained(name, weights_dir):
+        raise MissingFile(f"model {name} was trained on images of generator version "
+                          f"{card(name, weights_dir).get('generator_version')}, the data is now version "
+                          f"{mini_data.GENERATOR_VERSION}: re{how}")
     blob = path.read_bytes()
     if hashlib.sha256(blob).hexdigest() != card(name, weights_dir)["sha256"]:
         raise ValueError(f"{path}: sha256 does not match its model card")
