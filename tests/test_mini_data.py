@@ -12,8 +12,8 @@ from pytest_xai.data import mini
 
 # sha256 of the uint8 pixels, label and box of ("test", i, 0) for i in 0..3; they change
 # only when GENERATOR_VERSION does (update both together).
-PINNED_VERSION = 2
-PINNED = "426e4b9567d25924457b5f0df0b6d30ba02de1be22f2b1c3d2638bdcf9c776b4"
+PINNED_VERSION = 3
+PINNED = "5135337e1adf0299443324475bc91fe115aacac52cd7b2f2a5ccbda07aa73869"
 
 
 def _digest(samples: list[tuple[torch.Tensor, int, torch.Tensor]]) -> str:
@@ -73,6 +73,13 @@ def test_train_and_test_use_disjoint_digit_samples():
     for split, pool in (("train", train), ("test", test)):
         used = {mini._sample_uint8(split, i, 0)[3] for i in range(200)}
         assert used <= pool
+
+
+def test_the_class_photograph_is_drawn_with_the_context_probability():
+    keyed = mini.in_context("test", 2000, 0)
+    expected = mini._CONTEXT_P + (1 - mini._CONTEXT_P) / len(mini._PHOTOS)
+    assert abs(keyed.float().mean().item() - expected) < 0.035          # 3 standard errors
+    assert torch.equal(keyed[5:10], mini.in_context("test", 5, 0, start=5))
 
 
 def test_unknown_split():

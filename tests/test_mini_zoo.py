@@ -13,7 +13,7 @@ from pytest_xai.data.base import MissingFile
 from pytest_xai.data.mini import GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, make_split
 from pytest_xai.models import mini_zoo
 from pytest_xai.models.attacks import pgd_l2
-from pytest_xai.models.train import _warm, _zoom, count_macs, default_config, main
+from pytest_xai.models.train import Config, _warm, _zoom, count_macs, default_config, main, train
 from pytest_xai.registry import Registry
 
 
@@ -179,6 +179,19 @@ def test_train_tiny_end_to_end(tmp_path, capsys):
     assert mini_zoo.card("alexnet-r", tmp_path / "w")["sha256"] == first
 
 
+def test_a_robust_run_starts_from_its_vanilla_twins_clean_epochs(tmp_path, capsys):
+    cfg = Config(epochs=2, train_images=32, test_images=8, pgd_images=4, batch_size=16, tight_epochs=0.25,
+                 curriculum=0.25, clean_epochs=1, ramp_epochs=0.5)
+    train("alexnet", cfg, tmp_path / "w", tmp_path / "shared")
+    train("alexnet-r", cfg, tmp_path / "w", tmp_path / "shared")
+    assert "[alexnet-r] resuming after epoch 1 of alexnet" in capsys.readouterr().out
+    assert [p.name for p in (tmp_path / "shared" / "alexnet-r").glob("*.ckpt")] == ["epoch-002.ckpt"]
+    shared = torch.load(tmp_path / "w" / "alexnet-r.pt", weights_only=True)
+    train("alexnet-r", cfg, tmp_path / "w2", tmp_path / "alone")      # from scratch, no twin in runs/
+    alone = torch.load(tmp_path / "w2" / "alexnet-r.pt", weights_only=True)
+    assert all(torch.equal(shared[k], alone[k]) for k in alone)
+
+
 def test_an_untrained_model_says_how_to_train_it(tmp_path):
     with pytest.raises(MissingFile, match=r"python -m pytest_xai\.models\.train --model densenet-r"):
         mini_zoo.load("densenet-r", tmp_path)
@@ -193,7 +206,8 @@ def test_a_model_trained_on_older_images_is_not_used(tmp_path):
         mini_zoo.load("resnet", tmp_path)
     registry = Registry()
     mini_zoo.register_mini(registry, tmp_path)
-    assert next(e.obj for e in registry.models_of("mini") if e.name == "resnet").weights == "resnet.pt, not trained yet"
+    spec = next(e.obj for e in registry.models_of("mini") if e.name == "resnet")
+    assert spec.weights == "resnet.pt, stale: trained on images of an older generator version" and spec.card == {}
 
 
 def test_registered_as_the_mini_benchmark(tmp_path):

@@ -4,7 +4,11 @@ Every image is a pure function of ``(split, index, seed)``; nothing is downloade
 stored. A sample is built from
 
 - a random square crop of one of the photographs bundled in the scikit-image wheel
-  (no pooch download), flipped at random, grey ones tinted, contrast jittered;
+  (no pooch download), flipped at random, grey ones tinted, contrast jittered. The
+  photograph is class context, like ImageNet's: with probability ``_CONTEXT_P`` it is
+  the class's own (digit c on ``_PHOTOS[c]``), otherwise any of the 15. So a model can
+  lean on the background as well as on the object, and images where the two disagree
+  exist;
 - 1-3 class-independent geometric distractors drawn on it: filled or outlined
   ellipses, rectangles and triangles, lines, and pen-like scribbles;
 - 1-3 letter distractors: short runs of printed letters cut from scikit-image's
@@ -35,7 +39,7 @@ if TYPE_CHECKING:  # heavy imports live inside the functions: the registry impor
 IMAGE_SIZE = 64
 NUM_CLASSES = 10
 CLASS_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 SPLITS = ("train", "test")
 
 _TEST_EVERY = 5                 # digit sample i is a test digit iff i % _TEST_EVERY == 0
@@ -45,6 +49,7 @@ _DISTRACTORS = (1, 3)           # inclusive range of the number of geometric dis
 _LETTERS = (1, 3)               # inclusive range of the number of letter distractors
 _TEXT_ROWS = (40, 140)          # rows of ``page`` holding paragraphs of printed text
 _MIN_CONTRAST = 90              # min luminance gap between digit colour and background
+_CONTEXT_P = 0.5                # chance that the background is the class's own photograph
 _PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry",
            "hubble_deep_field", "motorcycle", "camera", "brick", "grass", "gravel",
            "coins", "moon", "page", "clock")
@@ -95,12 +100,19 @@ def digit_indices(split: str) -> np.ndarray:
     return np.sort(np.concatenate(_pool(split)))
 
 
-def _background(rng: np.random.Generator) -> np.ndarray:
-    """A random crop of a random photograph, uint8 [S, S, 3]: flipped, grey ones tinted, contrast jittered."""
+def _background(rng: np.random.Generator, label: int) -> tuple[np.ndarray, bool]:
+    """A random crop of a photograph, uint8 [S, S, 3] (flipped, grey ones tinted, contrast
+    jittered), and whether it is the class's own photograph.
+
+    With probability ``_CONTEXT_P`` the photograph is the class's own (``_PHOTOS[label]``),
+    otherwise any of them (the class's own included).
+    """
     import numpy as np
     from PIL import Image
 
-    photo = _photos()[rng.integers(len(_PHOTOS))]
+    keyed = rng.random() < _CONTEXT_P
+    index = label if keyed else int(rng.integers(len(_PHOTOS)))
+    photo = _photos()[index]
     h, w = photo.shape[:2]
     side = int(rng.integers(IMAGE_SIZE, min(h, w) // 2 + 1))
     y, x = int(rng.integers(h - side + 1)), int(rng.integers(w - side + 1))
@@ -112,7 +124,7 @@ def _background(rng: np.random.Generator) -> np.ndarray:
         pixels = pixels[:, ::-1]
     gain = int(rng.integers(192, 256))
     offset = int(rng.integers(0, 257 - gain))
-    return (offset + pixels * gain // 256).astype(np.uint8)
+    return (offset + pixels * gain // 256).astype(np.uint8), bool(index == label)
 
 
 def _colour(rng: np.random.Generator) -> tuple[int, int, int]:
@@ -218,8 +230,9 @@ def _contrasting(colour: np.ndarray, background: int) -> np.ndarray:
     return colour
 
 
-def _sample_uint8(split: str, index: int, seed: int) -> tuple[np.ndarray, int, tuple[int, int, int, int], int]:
-    """The sample as a uint8 [S, S, 3] image, its label, its inclusive box and its digit's index."""
+def _sample_uint8(split: str, index: int, seed: int) -> tuple[np.ndarray, int, tuple[int, int, int, int], int, bool]:
+    """The sample as a uint8 [S, S, 3] image, its label, its inclusive box, its digit's
+    index and whether its background is the class's own photograph."""
     import numpy as np
     from PIL import Image, ImageDraw
 
@@ -227,7 +240,8 @@ def _sample_uint8(split: str, index: int, seed: int) -> tuple[np.ndarray, int, t
     rng = np.random.default_rng([seed, SPLITS.index(split), index, GENERATOR_VERSION])
     label = int(rng.integers(NUM_CLASSES))
     digit = int(pool[label][rng.integers(len(pool[label]))])
-    image = Image.fromarray(_background(rng))
+    background, in_context = _background(rng, label)
+    image = Image.fromarray(background)
     draw = ImageDraw.Draw(image)
     for _ in range(int(rng.integers(_DISTRACTORS[0], _DISTRACTORS[1] + 1))):
         _distractor(draw, rng)
@@ -243,7 +257,7 @@ def _sample_uint8(split: str, index: int, seed: int) -> tuple[np.ndarray, int, t
     h, w = alpha.shape
     x0, y0 = int(rng.integers(IMAGE_SIZE - w + 1)), int(rng.integers(IMAGE_SIZE - h + 1))
     _paste(pixels, alpha, np.array(_colour(rng), dtype=np.int64), x0, y0)
-    return pixels.astype(np.uint8), label, (x0, y0, x0 + w - 1, y0 + h - 1), digit
+    return pixels.astype(np.uint8), label, (x0, y0, x0 + w - 1, y0 + h - 1), digit, in_context
 
 
 def make_sample(split: str, index: int, seed: int) -> tuple[torch.Tensor, int, torch.Tensor]:
@@ -253,7 +267,7 @@ def make_sample(split: str, index: int, seed: int) -> tuple[torch.Tensor, int, t
     """
     import torch
 
-    pixels, label, box, _ = _sample_uint8(split, index, seed)
+    pixels, label, box, _, _ = _sample_uint8(split, index, seed)
     image = torch.from_numpy(pixels).permute(2, 0, 1).float().div_(255.0)
     return image, label, torch.tensor(box, dtype=torch.long)
 
@@ -266,9 +280,17 @@ def make_split(split: str, n: int, seed: int, start: int = 0) -> tuple[torch.Ten
     pixels = np.empty((n, IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.uint8)
     labels, boxes = np.empty(n, dtype=np.int64), np.empty((n, 4), dtype=np.int64)
     for i in range(n):
-        pixels[i], labels[i], boxes[i], _ = _sample_uint8(split, start + i, seed)
+        pixels[i], labels[i], boxes[i], _, _ = _sample_uint8(split, start + i, seed)
     images = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0)
     return images.contiguous(), torch.from_numpy(labels), torch.from_numpy(boxes)
+
+
+def in_context(split: str, n: int, seed: int, start: int = 0) -> torch.Tensor:
+    """For samples ``start .. start + n - 1``: whether the background is the class's own
+    photograph (BoolTensor [N])."""
+    import torch
+
+    return torch.tensor([_sample_uint8(split, start + i, seed)[4] for i in range(n)])
 
 
 def load(n: int, seed: int) -> ImageSet:

@@ -260,10 +260,15 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
         default_subset="cl", tags=("synthetic",)))
     for name, info in MINI_INFO.items():
         trained = is_trained(name, weights_dir)
+        if trained:
+            weights = f"{name}.pt, trained by pytest_xai.models.train"
+        elif (Path(weights_dir) / f"{name}.json").is_file():
+            weights = f"{name}.pt, stale: trained on images of an older generator version"
+        else:
+            weights = f"{name}.pt, not trained yet"
         registry.add_model(ModelSpec(
             name=name, benchmark="mini", arch=info.arch, training=info.training,
-            loader=partial(load, name, weights_dir),
-            weights=f"{name}.pt, trained by pytest_xai.models.train" if trained else f"{name}.pt, not trained yet",
+            loader=partial(load, name, weights_dir), weights=weights,
             mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
             card=card(name, weights_dir) if trained else {}, method_params=METHOD_PARAMS[info.training]))
 

@@ -19,7 +19,9 @@ class's own photograph, see ``pytest_xai.data.mini``); AlexNet and MobileNet nee
 - ``robust``: Madry's PGD-L2 adversarial training from scratch, 3 steps of 2.5 eps / 3,
   8 epochs: the first 4 clean (the curriculum; with eps ramped from the start, ResNet
   stayed at chance), eps then ramped linearly to its full value over 1.5 epochs
-  (fine-tuning a fully trained vanilla model instead hurt GradCAM in the issue's probe);
+  (fine-tuning a fully trained vanilla model instead hurt GradCAM in the issue's probe).
+  Those clean epochs are exactly the vanilla twin's, so a robust run starts from the
+  twin's epoch-4 checkpoint when ``runs/`` has it (train the vanilla model first);
 - ``advprop``: every batch twice, clean through the main BNs and PGD-L2 (1 or 5 steps)
   through the auxiliary BNs, summed losses, 7 epochs, the same eps schedule (the
   adversarial half starts after the 4 clean epochs).
@@ -252,6 +254,17 @@ def _checkpoints(run_dir: Path) -> list[Path]:
     return sorted(run_dir.glob("epoch-*.ckpt"))
 
 
+def _clean_start(name: str, cfg: Config, runs_dir: Path) -> list[Path]:
+    """A robust model's clean epochs are its vanilla twin's (same seed, data, config and
+    updates until the attack starts), so it may start from the twin's checkpoint after
+    them: ``[that checkpoint]`` if it exists, else ``[]``."""
+    info = mini_zoo.MINI_INFO[name]
+    if info.training != "robust" or not float(cfg.clean_epochs).is_integer() or cfg.clean_epochs < 1:
+        return []
+    twin = runs_dir / info.arch / f"epoch-{int(cfg.clean_epochs):03d}.ckpt"
+    return [twin] if twin.exists() else []
+
+
 def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Path = RUNS_DIR) -> dict:
     """Train (or resume) zoo model ``name``; write ``NAME.pt`` and ``NAME.json``; return the card."""
     info = mini_zoo.MINI_INFO[name]
@@ -266,14 +279,16 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
     start_epoch, elapsed = 0, 0.0
-    if ckpts := _checkpoints(run_dir):
+    ckpts = _checkpoints(run_dir)
+    if ckpts or (ckpts := _clean_start(name, cfg, runs_dir)):
         state = torch.load(ckpts[-1], weights_only=True)
         if state["config"] != asdict(cfg):
             raise RuntimeError(f"{ckpts[-1]} was made with another config; delete {run_dir} to restart")
         net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         start_epoch, elapsed = state["epoch"] + 1, state["elapsed"]
-        print(f"[{name}] resuming after epoch {start_epoch} ({elapsed / 60:.1f} min so far)", flush=True)
+        print(f"[{name}] resuming after epoch {start_epoch} of {ckpts[-1].parent.name} "
+              f"({elapsed / 60:.1f} min so far)", flush=True)
     steps_per_epoch = math.ceil(cfg.train_images / cfg.batch_size)
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
