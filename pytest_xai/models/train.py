@@ -2,8 +2,9 @@
 
 Seeded and resumable: a checkpoint per epoch under ``runs/NAME/`` (gitignored); rerunning
 the same command resumes from the last one, and ``--all`` skips models whose weights
-for the current ``GENERATOR_VERSION`` are already in the output folder. Each finished model gets ``NAME.pt`` (float32
-state_dict) and a card ``NAME.json`` in ``pytest_xai/models/weights/mini/``.
+for the current ``GENERATOR_VERSION`` are already in the output folder. Each finished
+model gets ``NAME.pt`` (float32 state_dict) and a card ``NAME.json`` in
+``pytest_xai/models/weights/mini/``.
 
 Recipe (the same for all architectures: 20k training images, batch 64, AdamW with lr 2e-3
 (AlexNet, without BN: 1e-3), weight decay 0.05 on weights, 100 warm-up steps, then cosine
@@ -33,11 +34,10 @@ of the pixel count, so the same per-pixel strength is 3.0 * 64 / 224 = 0.857 (st
 left ResNet-R at 38% clean accuracy and 3.5x lower confidence than vanilla within this
 budget, far from the paper's Table 1 (~20 points and ~1.8x), so the training eps is 0.5.
 
-CPU budget, one thread, about 3.3 h for the whole zoo (measured while another process
-kept the second core busy): an epoch of clean training costs ~1 min (AlexNet) to ~2 min
-(GoogLeNet), ResNet 1.35 min, each attack step ~0.8 of that; so vanilla models take
-5-12 min (ResNet 8), robust ones 15-35 min (ResNet ~22), resnet-pgd1 ~17 min and
-resnet-pgd5 ~30 min.
+CPU budget, one thread, measured with 2-4 jobs sharing the two cores (so pessimistic):
+vanilla models 6 (AlexNet) to 27 (GoogLeNet) min; a robust model adds its 4 adversarial
+epochs, 4-14 min each (ResNet-R 23 min in all, DenseNet-R 51); the first nine models took
+about 2 h of wall time on two processes.
 """
 
 from __future__ import annotations
