@@ -37,7 +37,7 @@ def cells(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         [sys.executable, "-m", "pytest", "--xai-benchmark=mini", "--xai-models=resnet",
          "--xai-metrics=pointing_game", f"--xai-images={IMAGES}", "--xai-profile=fast", "--xai-device=cpu",
          "--xai-baseline=none", f"--xai-report={report}", "-k", "test_cell", "-p", "no:cacheprovider",
-         "-p", "no:randomly", "-q"], cwd=where, capture_output=True, text=True)
+         "-q"], cwd=where, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     found = {c["method"]: c for c in json.loads(Path(report).read_text())["cells"]}
     assert tuple(found) == METHODS                    # all nine apply: the ResNet has a CAM head

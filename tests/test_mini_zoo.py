@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from dataclasses import replace
 
 import pytest
 import torch
@@ -190,6 +192,9 @@ def test_a_robust_run_starts_from_its_vanilla_twins_clean_epochs(tmp_path, capsy
     train("alexnet-r", cfg, tmp_path / "w2", tmp_path / "alone")      # from scratch, no twin in runs/
     alone = torch.load(tmp_path / "w2" / "alexnet-r.pt", weights_only=True)
     assert all(torch.equal(shared[k], alone[k]) for k in alone)
+    shutil.rmtree(tmp_path / "shared" / "alexnet-r")
+    train("alexnet-r", replace(cfg, epochs=3), tmp_path / "w3", tmp_path / "shared")  # twin made with other epochs
+    assert "resuming" not in capsys.readouterr().out
 
 
 def test_an_untrained_model_says_how_to_train_it(tmp_path):

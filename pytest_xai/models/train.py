@@ -257,12 +257,14 @@ def _checkpoints(run_dir: Path) -> list[Path]:
 def _clean_start(name: str, cfg: Config, runs_dir: Path) -> list[Path]:
     """A robust model's clean epochs are its vanilla twin's (same seed, data, config and
     updates until the attack starts), so it may start from the twin's checkpoint after
-    them: ``[that checkpoint]`` if it exists, else ``[]``."""
+    them: ``[that checkpoint]`` if it exists with the same config, else ``[]``."""
     info = mini_zoo.MINI_INFO[name]
     if info.training != "robust" or not float(cfg.clean_epochs).is_integer() or cfg.clean_epochs < 1:
         return []
     twin = runs_dir / info.arch / f"epoch-{int(cfg.clean_epochs):03d}.ckpt"
-    return [twin] if twin.exists() else []
+    if not twin.exists() or torch.load(twin, weights_only=True)["config"] != asdict(cfg):
+        return []                                   # e.g. the twin ran with other --epochs
+    return [twin]
 
 
 def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Path = RUNS_DIR) -> dict:
