@@ -57,6 +57,12 @@ def format_listing(registry: Registry) -> str:
     return "\n".join(lines)
 
 
+def _shown(path: Path, root: Path) -> str:
+    """``path`` relative to the rootdir when inside it, so that reports (and the committed
+    baseline) do not depend on where the repository was cloned."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 @dataclass(eq=False)  # identity-hashed: it is registered as a pytest plugin
 class XaiSession:
     """Holds what one pytest process knows; the controller also gathers the report."""
@@ -110,7 +116,7 @@ class XaiSession:
                   "shard": f"{self.grid.shard[0]}/{self.grid.shard[1]}" if self.grid.shard else None,
                   "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
                   "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile, "subset": self.cfg.subset,
-                  "baseline": str(self.cfg.baseline) if self.cfg.baseline else None,
+                  "baseline": _shown(self.cfg.baseline, session.config.rootpath) if self.cfg.baseline else None,
                   "cache_dir": str(self.cfg.cache_dir),
                   "class_names": list(self.registry.benchmarks[self.grid.benchmark].class_names)}
         claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]

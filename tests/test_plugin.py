@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -333,12 +334,21 @@ def pytest_xai_register(registry):
     result.stdout.fnmatch_lines(["*expected /weights/absent.pth: put the checkpoint there*"])
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_update_baseline_then_it_is_the_default(pytester: pytest.Pytester) -> None:
     args = ["--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-metrics=wsl", *SMALL]
     result = pytester.runpytest(*args, "--xai-update-baseline")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*pytest-xai: baseline *reports/baseline-smoke.json rewritten (1 cells)*"])
     assert report_of(pytester)["cells"][0]["baseline"] is None  # updating does not compare
+    written = pytester.path / "reports" / "baseline-smoke.json"
+    assert written.stat().st_mode & 0o777 == 0o666 & ~_umask()  # an ordinary file, not mkstemp's 0600
+    assert json.loads(written.read_text())["config"]["baseline"] == "reports/baseline-smoke.json"  # clone-independent
     pytester.runpytest(*args).assert_outcomes(passed=1)
     baseline = report_of(pytester)["cells"][0]["baseline"]
     assert baseline["test"] == "wilcoxon" and baseline["worse"] is False and baseline["p_value"] == 1.0
