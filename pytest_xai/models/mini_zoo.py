@@ -87,8 +87,8 @@ METHOD_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
     "robust": {"mp": {"max_iter": 10}, "rise": {"grid_size": 4, "n_masks": 7000}, "lime": {"n_superpixels": 20}},
 }
 # Images per model in a default run: 32 CL images keep the whole fast-profile grid of
-# 12 models x 9 methods x 4 metrics near the ten minutes issue 4 asks for on 2 CPU cores
-# (the perturbation methods cost ~4 s per image and model there, EP half of it).
+# 12 models x 9 methods x 4 metrics within the ten minutes issue 4 asks for on 2 CPU
+# cores (7 min 41 s from an empty score store, measured in session 4).
 DEFAULT_IMAGES = 32
 
 
