@@ -390,3 +390,34 @@ def test_merge_refuses_reports_of_different_grids(pytester: pytest.Pytester) -> 
         main(["merge", str(pytester.path / "a.json"), str(pytester.path / "b.json"), "-o", "m.json"])
     with pytest.raises(SystemExit, match="cell smoke-gap-gradient-wsl is in two reports"):
         main(["merge", str(pytester.path / "a.json"), str(pytester.path / "a.json"), "-o", "m.json"])
+
+
+VIEW_CONFTEST = '''
+import torch
+from pytest_xai.models.spec import ModelSpec
+
+class ViewNet(torch.nn.Module):
+    """Flattens its activations with ``view``, which fails on a channels_last tensor."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 2, 3, padding=1)
+        self.fc = torch.nn.Linear(2 * 32 * 32, 3)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return self.fc(y.view(y.shape[0], -1))
+
+def pytest_xai_register(registry):
+    torch.manual_seed(0)
+    registry.add_model(ModelSpec(name="viewnet", benchmark="smoke", arch="viewnet", training="untrained",
+                                 loader=lambda: ViewNet().eval(), weights="random", cam_layer="conv"))
+'''
+
+
+def test_a_users_model_runs_in_its_own_memory_format(pytester: pytest.Pytester) -> None:
+    """Only the zoos we ship (known to work in channels_last) are switched to it."""
+    pytester.makeconftest(VIEW_CONFTEST)
+    result = pytester.runpytest("--xai-models=viewnet", "--xai-methods=gradient", "--xai-metrics=pointing_game",
+                                *SMALL)
+    result.assert_outcomes(passed=1)

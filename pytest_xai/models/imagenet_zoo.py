@@ -137,7 +137,7 @@ def register_imagenet(registry: Registry, imagenet_root: Path | None, weights_di
             card={"clean_accuracy": accuracy / 100, "pgd_accuracy": pgd_accuracy / 100,
                   "confidence": [confidence, confidence_std], "checkpoint": entry.source,
                   "card_source": "Nourelahi et al. 2022, Table 1 (reported, not measured here)"},
-            method_params=entry.method_params()))
+            method_params=entry.method_params(), channels_last=True))
 
 
 def load_model(entry: ZooEntry, weights_dir: Path | None) -> "nn.Module":

@@ -270,7 +270,8 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
             name=name, benchmark="mini", arch=info.arch, training=info.training,
             loader=partial(load, name, weights_dir), weights=weights,
             mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
-            card=card(name, weights_dir) if trained else {}, method_params=METHOD_PARAMS[info.training]))
+            card=card(name, weights_dir) if trained else {}, method_params=METHOD_PARAMS[info.training],
+            channels_last=True))
 
 
 def is_trained(name: str, weights_dir: Path = WEIGHTS_DIR) -> bool:

@@ -23,7 +23,9 @@ class ModelSpec:
     CAM's layer); ``gap_head`` is True when that block feeds global average pooling
     and a single linear layer, the only head on which CAM is defined.
     ``weights`` says where the weights come from (for people; the score store
-    keys on a hash of the loaded weights themselves).
+    keys on a hash of the loaded weights themselves). ``channels_last``: run the
+    module in that memory format (much faster convolutions on CPU); only for modules
+    known to work in it (a ``view`` on activations fails there), so off by default.
     """
 
     name: str
@@ -39,6 +41,7 @@ class ModelSpec:
     tags: tuple[str, ...] = ()
     card: dict[str, Any] = field(default_factory=dict, compare=False)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+    channels_last: bool = False
 
     def __post_init__(self) -> None:
         if self.training not in TRAININGS:
