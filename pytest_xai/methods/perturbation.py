@@ -26,6 +26,7 @@ from pytest_xai.methods.base import Method, image_seed
 if TYPE_CHECKING:
     import numpy as np
     import torch
+    from torchray.attribution.extremal_perturbation import MaskGenerator
 
     from pytest_xai.models.spec import LoadedModel
 
@@ -293,8 +294,8 @@ class ExtremalPerturbation(Method):
     the weight grows by 1.0035 ** (800 / max_iter) per iteration and the learning rate
     is 0.01 * sqrt(800 / max_iter), so that 20 iterations come much closer to the
     800-iteration map (``python benchmarks/ep_schedule.py`` prints both; numbers in
-    README). At 800 iterations the loop is TorchRay's,
-    step for step (tested equal). TorchRay explains one image at a time, and so do we:
+    README). At 800 iterations the loop is TorchRay's, step for step (tested equal).
+    TorchRay explains one image at a time, and so do we:
     batching images was 4x slower per image on CPU (the mask generator's 81-channel
     intermediate outgrows the cache). No random numbers are drawn (jitter flips every
     other iteration), so maps are deterministic without seeding. TorchRay's blur
@@ -337,7 +338,7 @@ class ExtremalPerturbation(Method):
             for p, flag in zip(params, flags):
                 p.requires_grad_(flag)
 
-    def _masks(self, net: "torch.nn.Module", generator: object, image: "torch.Tensor",
+    def _masks(self, net: "torch.nn.Module", generator: "MaskGenerator", image: "torch.Tensor",
                target: int) -> "torch.Tensor":
         """The smoothed area masks [K, 1, H, W] of one image (TorchRay ``extremal_perturbation``)."""
         import torch
