@@ -21,7 +21,6 @@ import torch
 
 from pytest_xai.data import mini
 from pytest_xai.methods import ExtremalPerturbation
-from pytest_xai.methods.perturbation import scaled
 from pytest_xai.models import mini_zoo
 
 
@@ -36,14 +35,14 @@ def torchray_maps(net: torch.nn.Module, images: torch.Tensor, targets: torch.Ten
     """TorchRay's own ``extremal_perturbation``, one image at a time, mean over the areas."""
     from torchray.attribution.extremal_perturbation import extremal_perturbation
 
-    method, side = ExtremalPerturbation(), images.shape[-1]
+    method = ExtremalPerturbation()
+    step, sigma = method.mask_params(images.shape[-1])
     maps = []
     for image, target in zip(images, targets.tolist()):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             masks, _ = extremal_perturbation(net, image[None], target, areas=list(method.areas), max_iter=max_iter,
-                                             step=max(1, round(scaled(method.step, side))),
-                                             sigma=scaled(method.sigma, side), smooth=method.smooth)
+                                             step=step, sigma=sigma, smooth=method.smooth)
         maps.append(masks.mean(dim=0)[0])
     return torch.stack(maps)
 

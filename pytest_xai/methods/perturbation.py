@@ -314,6 +314,10 @@ class ExtremalPerturbation(Method):
     #: the run length TorchRay's learning rate and weight growth are made for
     SCHEDULE_ITERATIONS: ClassVar[int] = 800
 
+    def mask_params(self, side: int) -> tuple[int, float]:
+        """The mask generator's ``step`` and ``sigma`` in px for images of side ``side``."""
+        return max(1, round(scaled(self.step, side))), scaled(self.sigma, side)
+
     def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
                 seed: int) -> "torch.Tensor":
         import warnings
@@ -321,11 +325,9 @@ class ExtremalPerturbation(Method):
         import torch
         from torchray.attribution.extremal_perturbation import MaskGenerator
 
-        side = min(images.shape[-2:])
         with warnings.catch_warnings():  # TorchRay's torch.meshgrid deprecation warning, that message only
             warnings.filterwarnings("ignore", message="torch.meshgrid: in an upcoming release", category=UserWarning)
-            generator = MaskGenerator(images.shape[-2:], max(1, round(scaled(self.step, side))),
-                                      scaled(self.sigma, side)).to(images.device)
+            generator = MaskGenerator(images.shape[-2:], *self.mask_params(min(images.shape[-2:]))).to(images.device)
         params = list(model.net.parameters())
         flags = [p.requires_grad for p in params]
         for p in params:
