@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from pytest_xai.store import _umask
 
 # The smoke models are untrained: the paper's claims would only be skipped, so run the cells.
 SMALL = ["--xai-benchmark=smoke", "--xai-images=6", "-p", "no:cacheprovider", "-k", "test_cell"]
@@ -332,12 +333,6 @@ def pytest_xai_register(registry):
     result = pytester.runpytest(*args, *(["--xai-require-all"] if require_all else []))
     result.assert_outcomes(**({"failed": 1} if require_all else {"skipped": 1}))
     result.stdout.fnmatch_lines(["*expected /weights/absent.pth: put the checkpoint there*"])
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def test_update_baseline_then_it_is_the_default(pytester: pytest.Pytester) -> None:
