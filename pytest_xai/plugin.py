@@ -85,6 +85,13 @@ def _parametrize(metafunc: pytest.Metafunc, fixture: str) -> None:
         metafunc.parametrize(fixture, claims, ids=[c.id for c in claims])
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Claims run after the grid's cells (a stable sort; other tests keep their places
+    relative to each other). A claim computes the cells it needs through the store, so
+    run first it would do the whole grid's work under one test's name."""
+    items.sort(key=lambda item: "xai_claim" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def xai_grid(pytestconfig: pytest.Config) -> "Grid":
     """The selected grid (benchmark, models, methods, metrics, claims)."""

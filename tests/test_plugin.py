@@ -316,6 +316,15 @@ def test_claims_run_alone_and_land_in_the_report(pytester: pytest.Pytester) -> N
     assert ["tiny-r", "gradient", "wsl"] in claims["F1a"]["cells"]
 
 
+def test_claims_run_after_the_cells(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TWINS_CONFTEST)
+    args = [a for a in SMALL if a not in ("-k", "test_cell")]
+    result = pytester.runpytest("--xai-models=tiny,tiny-r", "--xai-methods=gradient", "--xai-claims=F1a", "-v", *args)
+    names = [line.split("::")[1].split("[")[0] for line in result.stdout.lines
+             if line.startswith("test_") and "::test_c" in line]
+    assert names == ["test_cell"] * 8 + ["test_claim"]
+
+
 @pytest.mark.parametrize("require_all", [False, True])
 def test_missing_local_files_skip_or_fail_with_require_all(pytester: pytest.Pytester, require_all: bool) -> None:
     pytester.makeconftest('''
