@@ -316,6 +316,29 @@ def test_claims_run_alone_and_land_in_the_report(pytester: pytest.Pytester) -> N
     assert ["tiny-r", "gradient", "wsl"] in claims["F1a"]["cells"]
 
 
+def test_known_failures_of_a_benchmark_are_strict_xfails(pytester: pytest.Pytester) -> None:
+    known = TWINS_CONFTEST.replace('benchmark="smoke"', 'benchmark="smoke-known"').replace(
+        "def pytest_xai_register(registry):\n", "def pytest_xai_register(registry):\n"
+        "    import dataclasses\n"
+        "    registry.add_benchmark(dataclasses.replace(registry.benchmarks['smoke'], name='smoke-known',\n"
+        "        known_failures={c: 'measured reason ' + c for c in ('F1a', 'F1b', 'F4a')}))\n")
+    pytester.makeconftest(TWINS_CONFTEST)
+    args = ["--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-claims=F1a,F1b,F4a", *SMALL[:-1], "claims"]
+    pytester.runpytest(*args)
+    plain = {c["id"]: c for c in report_of(pytester)["claims"]}
+    assert {c["outcome"] for c in plain.values()} <= {"passed", "failed"} and all(
+        c["known_failure"] is None for c in plain.values())
+    pytester.makeconftest(known)
+    result = pytester.runpytest(*args, "--xai-benchmark=smoke-known", "-rxXf")
+    held = sum(c["outcome"] == "passed" for c in plain.values())
+    result.assert_outcomes(xfailed=3 - held, failed=held)  # a known failure that holds is XPASS(strict)
+    claims = {c["id"]: c for c in report_of(pytester)["claims"]}
+    for claim_id, claim in claims.items():
+        assert claim["known_failure"] == f"measured reason {claim_id}"
+        assert (claim["outcome"], claim["value"]) == (plain[claim_id]["outcome"], plain[claim_id]["value"])
+    result.stdout.fnmatch_lines(["*known not to hold on smoke-known: measured reason F1a*"])
+
+
 def test_claims_run_after_the_cells(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TWINS_CONFTEST)
     args = [a for a in SMALL if a not in ("-k", "test_cell")]

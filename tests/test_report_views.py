@@ -166,6 +166,14 @@ def test_claims_verdicts_and_failed_cells(report: dict[str, Any]) -> None:
                              ["resnet-pgd1", "cam", "insertion", "error", "RuntimeError: boom"]]
 
 
+def test_a_known_failure_says_so_in_the_verdict(report: dict[str, Any]) -> None:
+    for claim in report["claims"]:
+        if claim["id"] in ("F1a", "F4a"):
+            claim["known_failure"] = "measured reason"
+    assert [r[1] for r in table(report, "claims").rows][:2] == ["PASS, though listed as a known failure", "FAIL (known)"]
+    assert table(report, "claims").note.startswith("1 PASS, 2 FAIL")
+
+
 def test_metric_correlation_is_spearman_over_per_image_scores(report: dict[str, Any]) -> None:
     from scipy.stats import spearmanr
 

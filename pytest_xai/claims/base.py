@@ -97,25 +97,27 @@ class Claim:
                 "skip_reason": reason or None, "cells": [list(c) for c in cells]}
 
 
-def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tuple[str, str, str]]]]
-                   ) -> dict[str, Any]:
+def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tuple[str, str, str]]]],
+                   known_failure: str = "") -> dict[str, Any]:
     """The claim's report entry, with ``outcome`` (passed / failed / skipped) and ``message``.
 
     ``build`` gathers the table (from the score store during a run, or from a report
     when merging shards), so both paths give the same entry for the same scores.
+    ``known_failure`` is the benchmark's reason for expecting the claim to fail
+    (``Benchmark.known_failures``); it is recorded as it is and changes no verdict.
     """
     cells: list[tuple[str, str, str]] = []
     try:
         table, cells = build()
         outcome = claim.check(table)
     except NotApplicable as exc:
-        return {**claim.report(None, cells, str(exc)), "outcome": "skipped",
+        return {**claim.report(None, cells, str(exc)), "outcome": "skipped", "known_failure": known_failure or None,
                 "message": f"{claim.id} not testable here: {exc}"}
     message = "" if outcome.passed else (
         f"{claim.id} does not hold: {claim.statement}; statistic: {claim.statistic}; value {outcome.value}, "
         f"p {outcome.p_value}; threshold: {claim.threshold}")
     return {**claim.report(outcome, cells), "outcome": "passed" if outcome.passed else "failed",
-            "message": message}
+            "known_failure": known_failure or None, "message": message}
 
 
 def table_from_report(claim: Claim, report: dict[str, Any]) -> tuple[ScoreTable, list[tuple[str, str, str]]]:

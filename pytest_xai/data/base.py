@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class Benchmark:
     deterministically (the same call gives the same set on every machine) and
     prefix-stable (``load(n, s)`` is the first ``n`` images of ``load(m, s)``, m >= n).
     ``default_subset`` is ``cl`` or ``random`` (see ``Runner.images``).
+    ``known_failures`` maps a claim id to the measured reason why that claim does not
+    hold on this benchmark; its test is then an expected failure (``xfail``, strict:
+    the day the claim holds, the test fails and asks for the entry to go).
     """
 
     name: str
@@ -75,3 +79,4 @@ class Benchmark:
     default_images: int
     default_subset: str = "cl"
     tags: tuple[str, ...] = ()
+    known_failures: Mapping[str, str] = field(default_factory=dict)

@@ -86,6 +86,30 @@ METHOD_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
     "advprop": {},
     "robust": {"mp": {"max_iter": 10}, "rise": {"grid_size": 4, "n_masks": 7000}, "lime": {"n_superpixels": 20}},
 }
+# The paper's claims that do not hold on this benchmark, each with the measured reason
+# (``Benchmark.known_failures``: their tests are strict xfails). Measured on generator v3
+# with the committed zoo and baseline (32 CL images per model, fast profile) and with
+# `python benchmarks/context_reliance.py --localization`; re-measure when either changes.
+# The claims that fail without a shown reason (F4a, F4b, F5) are not listed: they fail.
+_CONTEXT = ("every robust model leans on the class photograph more than its vanilla twin and reads the "
+            "small digit less (accuracy on images not on their class photograph: robust 0.06-0.19, "
+            "vanilla 0.16-0.50; benchmarks/context_reliance.py)")
+KNOWN_FAILURES: dict[str, str] = {
+    "F1a": (f"{_CONTEXT}, so robust gradients leave the digit's box more often: Gradient, IG, SHAP Pointing "
+            "Game vanilla 0.56 vs robust 0.35, WSL 0.22 vs 0.12. Without class context (12 generator probes, "
+            "README) vanilla Gradient sits at the ceiling (PG ~0.95) and robust twins are not higher"),
+    "F1b": (f"{_CONTEXT}; the CAM maps follow it (GradCAM, CAM Pointing Game vanilla 0.53 vs robust 0.27, "
+            "WSL 0.25 vs 0.07), a shift the paper did not see"),
+    "F2": ("the AdvProp ResNets do sit between their twins (Pointing Game vanilla 0.68 > AdvProp 0.59 > "
+           "robust 0.48, WSL 0.33 > 0.26 > 0.17), but the twins are in reversed order (F1a); and AdvProp is "
+           "less confident than vanilla here (0.65 vs 0.75), so Insertion, which follows confidence, puts it "
+           "below vanilla (0.70 vs 0.85)"),
+    "F3": ("GradCAM points at the class photograph, which fills most of the image while the digit is small: "
+           "on the images each vanilla model classifies correctly its GradCAM Pointing Game is 0.33-0.77 on "
+           "class-photo backgrounds and 0.66-0.97 on the others (Gradient: 0.46-0.82 and 0.71-0.95), so it "
+           "ranks 7th and 6th of 8 on Pointing Game and WSL (3rd on Insertion and Deletion). RISE ranks "
+           "5, 7, 2, 4, for a reason not shown yet. MP is last on mean rank, as in the paper"),
+}
 # Images per model in a default run: 32 CL images keep the whole fast-profile grid of
 # 12 models x 9 methods x 4 metrics within the ten minutes issue 4 asks for on 2 CPU
 # cores (7 min 41 s from an empty score store, measured in session 4).
@@ -257,7 +281,7 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
         name="mini", description="one handwritten digit on a cluttered photograph, 64 px, 10 classes; "
                                  "a 12-model zoo trained on it (the default benchmark)",
         load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
-        default_subset="cl", tags=("synthetic",)))
+        default_subset="cl", tags=("synthetic",), known_failures=KNOWN_FAILURES))
     for name, info in MINI_INFO.items():
         trained = is_trained(name, weights_dir)
         if trained:

@@ -62,6 +62,7 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
     from pytest_xai.session import base_registry
 
     registry = base_registry()
-    merged["claims"] = [evaluate_claim(registry.claims[c], lambda c=c: table_from_report(registry.claims[c], merged))
-                        for c in config.get("claims", []) if c in registry.claims]
+    known = registry.benchmarks[config["benchmark"]].known_failures if config["benchmark"] in registry.benchmarks else {}
+    merged["claims"] = [evaluate_claim(registry.claims[c], lambda c=c: table_from_report(registry.claims[c], merged),
+                                       known.get(c, "")) for c in config.get("claims", []) if c in registry.claims]
     return merged
