@@ -37,6 +37,15 @@ def test_zoo_names_and_roles():
         "alexnet": False, "googlenet": True, "resnet": True, "densenet": True, "mobilenet": False}
 
 
+def test_known_failures_name_registered_claims_and_say_why():
+    from pytest_xai.session import base_registry
+
+    registry = base_registry()
+    known = registry.benchmarks["mini"].known_failures
+    assert known is mini_zoo.KNOWN_FAILURES and set(known) <= set(registry.claims.names())
+    assert all(len(reason) > 80 and any(ch.isdigit() for ch in reason) for reason in known.values())
+
+
 def _spatially_flipped_logits(net: nn.Module, layer: str, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits with the cam layer's output flipped left-right, and that output itself."""
     seen = {}
