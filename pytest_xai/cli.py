@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     html = commands.add_parser("html", help="a static page with the tables and figures")
     html.add_argument("report")
     html.add_argument("-o", "--output", required=True, help="folder for index.html and its figures")
-    html.add_argument("--cache-dir", help="score store holding the maps (default: the report's config.cache_dir)")
+    html.add_argument("--cache-dir", help="score store holding the maps (default: the report's config.cache_dir, "
+                      "which is relative to the rootdir when the store lies inside it)")
     html.set_defaults(run=_html)
     merge = commands.add_parser("merge", help="join the reports of shards of one grid")
     merge.add_argument("reports", nargs="+")

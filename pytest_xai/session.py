@@ -59,7 +59,8 @@ def format_listing(registry: Registry) -> str:
 
 def _shown(path: Path, root: Path) -> str:
     """``path`` relative to the rootdir when inside it, so that reports (and the committed
-    baseline) do not depend on where the repository was cloned."""
+    baseline) do not depend on where the repository was cloned; tools that read a path
+    back from a report (the score store for figures) run from the rootdir."""
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
@@ -117,7 +118,7 @@ class XaiSession:
                   "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
                   "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile, "subset": self.cfg.subset,
                   "baseline": _shown(self.cfg.baseline, session.config.rootpath) if self.cfg.baseline else None,
-                  "cache_dir": str(self.cfg.cache_dir),
+                  "cache_dir": _shown(self.cfg.cache_dir, session.config.rootpath),
                   "class_names": list(self.registry.benchmarks[self.grid.benchmark].class_names)}
         claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]
         report = build_report(config, models, list(self.records.values()), claims)

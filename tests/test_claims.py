@@ -156,3 +156,19 @@ def test_every_claim_states_source_statistic_and_threshold() -> None:
     for claim in PAPER_CLAIMS:
         assert claim.source.startswith("Nourelahi et al. 2022, Sec.")
         assert claim.statistic and claim.threshold and claim.statement
+
+
+def test_merging_the_committed_baseline_keeps_its_claims_and_their_known_failures() -> None:
+    """`pytest-xai merge` re-evaluates the claims from the cells and takes the benchmark's
+    known failures, so the committed mini baseline merged alone gives back its claims."""
+    import json
+    from pathlib import Path
+
+    from pytest_xai.models.mini_zoo import KNOWN_FAILURES
+    from pytest_xai.report.merge import merge_reports
+
+    baseline = json.loads((Path(__file__).parents[1] / "reports" / "baseline-mini.json").read_text())
+    merged = merge_reports([baseline])
+    assert merged["claims"] == baseline["claims"], "stale: rewrite reports/baseline-mini.json (reports/README.md)"
+    assert {c["id"]: c["known_failure"] for c in merged["claims"]} == {
+        c: KNOWN_FAILURES.get(c) for c in ("F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6")}

@@ -375,7 +375,8 @@ def test_update_baseline_then_it_is_the_default(pytester: pytest.Pytester) -> No
     assert report_of(pytester)["cells"][0]["baseline"] is None  # updating does not compare
     written = pytester.path / "reports" / "baseline-smoke.json"
     assert written.stat().st_mode & 0o777 == 0o666 & ~_umask()  # an ordinary file, not mkstemp's 0600
-    assert json.loads(written.read_text())["config"]["baseline"] == "reports/baseline-smoke.json"  # clone-independent
+    config = json.loads(written.read_text())["config"]
+    assert (config["baseline"], config["cache_dir"]) == ("reports/baseline-smoke.json", ".xai-cache")  # clone-independent
     pytester.runpytest(*args).assert_outcomes(passed=1)
     baseline = report_of(pytester)["cells"][0]["baseline"]
     assert baseline["test"] == "wilcoxon" and baseline["worse"] is False and baseline["p_value"] == 1.0
