@@ -16,11 +16,12 @@ import argparse
 
 import torch
 
+from common import correct, explain, mini_model
+
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.localization import PointingGame
 from pytest_xai.models import mini_zoo
-from pytest_xai.models.spec import LoadedModel
 from pytest_xai.session import base_registry
 
 
@@ -43,15 +44,14 @@ def main() -> None:
         if not mini_zoo.is_trained(name):
             print(f"{name:<12} not trained")
             continue
-        model = LoadedModel(spec=registry.models_of("mini")[name], net=mini_zoo.load(name), device=torch.device("cpu"))
+        model = mini_model(registry, name)
         inputs = model.normalize(images)
-        with torch.no_grad():
-            right = torch.cat([model(batch).argmax(1) for batch in inputs.split(250)]) == labels
+        right = correct(model, images, labels)
         line = f"{name:<12} {right.float().mean():6.3f} {right[keyed].float().mean():8.3f} {right[~keyed].float().mean():6.3f}"
         for method_name in methods:
             method = configured(registry.methods[method_name], model.spec, "fast")
             x, y, b = inputs[right], labels[right], boxes[right]
-            maps = torch.cat([method.explain(model, xs, ys, seed=0) for xs, ys in zip(x.split(100), y.split(100))])
+            maps = explain(method, model, x, y)
             hit = PointingGame().score(model, x, y, maps, b)
             line += f" {hit[keyed[right]].mean():13.3f} {hit[~keyed[right]].mean():6.3f}"
         print(line, flush=True)

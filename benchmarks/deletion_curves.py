@@ -15,11 +15,12 @@ import argparse
 
 import torch
 
+from common import correct, explain, mini_model
+
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.causal import Deletion, auc
 from pytest_xai.models import mini_zoo
-from pytest_xai.models.spec import LoadedModel
 from pytest_xai.session import base_registry
 
 FRACTIONS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
@@ -40,13 +41,10 @@ def main() -> None:
         if not all(mini_zoo.is_trained(name) for name in pair):
             print(f"{arch:<12} not trained")
             continue
-        models = [LoadedModel(spec=registry.models_of("mini")[name], net=mini_zoo.load(name),
-                              device=torch.device("cpu")) for name in pair]
-        inputs = models[0].normalize(images)
-        with torch.no_grad():
-            right = [torch.cat([m(batch).argmax(1) for batch in inputs.split(200)]) == labels for m in models]
+        models = [mini_model(registry, name) for name in pair]
+        right = [correct(m, images, labels) for m in models]
         cl = (right[0] & right[1]).nonzero()[:args.images, 0]
-        x, y = inputs[cl], labels[cl]
+        x, y = models[0].normalize(images[cl]), labels[cl]
         for model in models:
             maps = configured(registry.methods["gradient"], model.spec, "fast").explain(model, x, y, seed=0)
             curves = deletion.curves(model, x, y, maps)

@@ -28,13 +28,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from common import correct, explain, mini_model
 from scipy.stats import mannwhitneyu
 
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.localization import PointingGame
-from pytest_xai.models import mini_zoo, train
-from pytest_xai.models.spec import LoadedModel
+from pytest_xai.models import train
 from pytest_xai.session import base_registry
 
 PAIR = ("resnet", "resnet-r")
@@ -90,10 +90,8 @@ def main() -> None:
     images, labels, boxes = mini.make_split("test", 800, 0)
     texture.rng.manual_seed(1)
     images = (images + texture(labels, mini.IMAGE_SIZE)).clamp(0, 1)
-    models = [LoadedModel(spec=registry.models_of("mini")[name], net=mini_zoo.load(name, out / "weights"),
-                          device=torch.device("cpu")) for name in PAIR]
-    with torch.no_grad():
-        right = [torch.cat([m(b).argmax(1) for b in m.normalize(images).split(200)]) == labels for m in models]
+    models = [mini_model(registry, name, out / "weights") for name in PAIR]
+    right = [correct(m, images, labels) for m in models]
     cl = right[0] & right[1]
     print(f"[{args.tag}] accuracy on 800 test images: vanilla {right[0].float().mean():.3f}, "
           f"robust {right[1].float().mean():.3f}; {int(cl.sum())} CL images")
@@ -102,7 +100,7 @@ def main() -> None:
         for model in models:
             method = configured(registry.methods[method_name], model.spec, "fast")
             x, y = model.normalize(images[cl]), labels[cl]
-            maps = torch.cat([method.explain(model, xs, ys, seed=0) for xs, ys in zip(x.split(100), y.split(100))])
+            maps = explain(method, model, x, y)
             hits.append(PointingGame().score(model, x, y, maps, boxes[cl]).numpy())
         p = mannwhitneyu(hits[1], hits[0], alternative="greater").pvalue
         print(f"[{args.tag}] {method_name} Pointing Game: vanilla {hits[0].mean():.3f}, robust {hits[1].mean():.3f}, "
