@@ -29,3 +29,50 @@ def unpaired_one_sided_p(a: Sequence[float], b: Sequence[float], higher_is_bette
     if np.all(a_arr == a_arr[0]) and np.all(b_arr == a_arr[0]):
         return 1.0
     return float(mannwhitneyu(a_arr, b_arr, alternative="greater" if higher_is_better else "less").pvalue)
+
+
+POWER = 0.8  # the power at which a claim's detectable effect is stated
+
+
+def detectable_difference(a: Sequence[float], b: Sequence[float], alpha: float, sided: int = 1) -> float:
+    """The smallest difference of means that a test at ``alpha`` detects with 80 % power on
+    samples like ``a`` and ``b`` of scores in [0, 1] (normal approximation: (z_alpha +
+    z_power) x the standard error of the difference). A rank test is close to it: Mann-Whitney
+    U's efficiency relative to the t-test is at least 0.86.
+
+    Each sample's variance is taken with one score at each end of the scale added (as
+    Agresti and Caffo do for proportions), so that a few identical scores do not claim a
+    precision they do not have; on hundreds of scores the addition is negligible.
+    """
+    import numpy as np
+    from scipy.stats import norm
+
+    a_arr, b_arr = (np.append(np.asarray(x, dtype=float), [0.0, 1.0]) for x in (a, b))
+    se = np.sqrt(a_arr.var(ddof=1) / len(a_arr) + b_arr.var(ddof=1) / len(b_arr))
+    return float((norm.ppf(1 - alpha / sided) + norm.ppf(POWER)) * se)
+
+
+def equivalence_p(a: Sequence[float], b: Sequence[float], margin: float) -> float:
+    """p-value of "the means of ``a`` and ``b`` (scores in [0, 1]) differ by less than
+    ``margin``": two one-sided Welch t-tests (TOST, Schuirmann 1987) against -margin and
+    +margin; the larger p. Each sample gets one score at each end of the scale, as in
+    :func:`detectable_difference`, so a few identical scores do not show equivalence."""
+    import numpy as np
+    from scipy.stats import ttest_ind
+
+    a_arr, b_arr = (np.append(np.asarray(x, dtype=float), [0.0, 1.0]) for x in (a, b))
+    above = ttest_ind(a_arr + margin, b_arr, equal_var=False, alternative="greater").pvalue
+    below = ttest_ind(a_arr - margin, b_arr, equal_var=False, alternative="less").pvalue
+    return float(max(above, below))
+
+
+def detectable_correlation(n: int, alpha: float) -> float:
+    """The smallest correlation a one-sided test at ``alpha`` detects with 80 % power on
+    ``n`` pairs (Fisher's z: atanh(rho) sqrt(n - 3) = z_alpha + z_power)."""
+    import math
+
+    from scipy.stats import norm
+
+    if n <= 3:
+        return 1.0
+    return math.tanh((norm.ppf(1 - alpha) + norm.ppf(POWER)) / math.sqrt(n - 3))

@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from pytest_xai.claims.base import ModelRow, NotApplicable, ScoreTable
+from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, ModelRow, NotApplicable, ScoreTable
 from pytest_xai.claims.paper import ALL_METHODS, ALL_METRICS, PAPER_CLAIMS
 
 CLAIMS = {c.id: c for c in PAPER_CLAIMS}
@@ -44,26 +44,53 @@ def check(claim_id: str, t: ScoreTable) -> bool:
     return CLAIMS[claim_id].check(t).passed
 
 
-def test_f1a_gradient_methods_favour_robust_models() -> None:
-    def robust_localizes(model, method, metric, rng):
-        if method in ("gradient", "integrated_gradients", "shap") and metric in ("pointing_game", "wsl"):
-            return binary(rng, 0.8 if model.endswith("-r") else 0.4)
-        return same_everywhere(model, method, metric, rng)
+def localization_table(vanilla: float, robust: float, n: int, methods: tuple[str, ...]) -> ScoreTable:
+    """One (vanilla, robust) pair whose ``methods`` hit the box at exactly these rates on ``n``
+    images each, under both localization metrics (hits spread evenly, so the rates are exact)."""
+    def hits(rate: float, shift: int) -> list[float]:
+        return [float((i * 7919 + shift) % n < round(rate * n)) for i in range(n)]
 
-    assert check("F1a", table(robust_localizes))
-    assert not check("F1a", table(same_everywhere))
-    outcome = CLAIMS["F1a"].check(table(robust_localizes))
-    assert outcome.p_value < 0.003 and outcome.details["wsl"]["robust_mean"] > outcome.details["wsl"]["vanilla_mean"]
+    models = {name: ModelRow(name=name, arch="a", training=training, confidence=[0.9] * n)
+              for name, training in (("a", "vanilla"), ("a-r", "robust"))}
+    scores = {(model, method, metric): hits(rate, k)
+              for model, rate in (("a", vanilla), ("a-r", robust))
+              for k, method in enumerate(methods) for metric in ("pointing_game", "wsl")}
+    return ScoreTable(models=models, scores=scores, higher_is_better=HIGHER)
 
 
-def test_f1b_cam_methods_do_not_care() -> None:
-    def cam_prefers_vanilla(model, method, metric, rng):
-        if method in ("gradcam", "cam") and metric in ("pointing_game", "wsl"):
-            return binary(rng, 0.3 if model.endswith("-r") else 0.9)
-        return same_everywhere(model, method, metric, rng)
+GRADIENT_METHODS = ("gradient", "integrated_gradients", "shap")
 
-    assert check("F1b", table(same_everywhere))
-    assert not check("F1b", table(cam_prefers_vanilla))
+
+def test_f1a_holds_when_robust_gradients_localize_better() -> None:
+    outcome = CLAIMS["F1a"].check(localization_table(0.6, 0.75, 300, GRADIENT_METHODS))
+    assert outcome.verdict == HOLDS and outcome.p_value < 0.003
+    assert outcome.details["wsl"]["robust_mean"] == pytest.approx(0.75, abs=0.01)
+
+
+def test_f1a_without_a_difference_is_inconclusive_on_few_images_and_fails_on_many() -> None:
+    few = CLAIMS["F1a"].check(localization_table(0.7, 0.7, 16, GRADIENT_METHODS))
+    assert few.verdict == INCONCLUSIVE and few.detectable_effect > 0.05
+    assert "16 robust" not in few.why and "48 robust scores" in few.why and "80 % power" in few.why
+    many = CLAIMS["F1a"].check(localization_table(0.7, 0.7, 1000, GRADIENT_METHODS))
+    assert many.verdict == NOT_HOLDS and many.detectable_effect <= 0.05
+
+
+def test_f1a_reversed_fails_even_on_few_images() -> None:
+    outcome = CLAIMS["F1a"].check(localization_table(0.9, 0.3, 16, GRADIENT_METHODS))
+    assert outcome.detectable_effect > 0.05 and outcome.verdict == NOT_HOLDS
+
+
+def test_f1b_holds_only_when_equivalence_is_shown() -> None:
+    cam = ("gradcam", "cam")
+    assert CLAIMS["F1b"].check(localization_table(0.7, 0.7, 1200, cam)).verdict == HOLDS
+    # The same zero difference on 16 images: the paper's "no significant difference" is met,
+    # but nothing shows the difference is small.
+    few = CLAIMS["F1b"].check(localization_table(0.7, 0.7, 16, cam))
+    assert few.verdict == INCONCLUSIVE and few.details["pointing_game"]["p"] >= 0.003
+    assert "TOST" in few.why
+    # A 4-point difference lies inside the margin but is not shown to on 300 images.
+    assert CLAIMS["F1b"].check(localization_table(0.70, 0.74, 300, cam)).verdict == INCONCLUSIVE
+    assert CLAIMS["F1b"].check(localization_table(0.9, 0.3, 120, cam)).verdict == NOT_HOLDS
 
 
 def test_f2_advprop_sits_in_between() -> None:

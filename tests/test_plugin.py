@@ -304,39 +304,58 @@ def test_claims_run_alone_and_land_in_the_report(pytester: pytest.Pytester) -> N
     claims = {c["id"]: c for c in report["claims"]}
     assert list(claims) == ["F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6"]
     assert {"F2", "F3", "F6"} <= {i for i, c in claims.items() if c["outcome"] == "skipped"}
-    assert all(claims[i]["outcome"] in ("passed", "failed") for i in ("F1a", "F1b", "F4a"))
+    assert all(claims[i]["outcome"] in ("passed", "failed", "inconclusive") for i in ("F1a", "F1b", "F4a"))
     for claim in claims.values():
         assert claim["source"].startswith("Nourelahi") and claim["threshold"]
         if claim["outcome"] == "skipped":
-            assert claim["skip_reason"] and claim["passed"] is None
+            assert claim["skip_reason"] and claim["passed"] is None and claim["verdict"] is None
         else:
-            assert claim["outcome"] == ("passed" if claim["passed"] else "failed")
-            assert claim["cells"] and claim["details"]
+            outcome = {"holds": "passed", "does not hold": "failed", "inconclusive": "inconclusive"}
+            assert claim["outcome"] == outcome[claim["verdict"]] and claim["passed"] == (claim["verdict"] == "holds")
+            assert claim["cells"] and claim["details"] and claim["images"] == {"tiny": 6, "tiny-r": 6}
     assert claims["F1a"]["details"]["methods"] == ["gradient"]
     assert ["tiny-r", "gradient", "wsl"] in claims["F1a"]["cells"]
 
 
+FIXED_VERDICT_CLAIMS = """
+import dataclasses
+from pytest_xai.claims.base import Claim, Outcome
+
+def fixed(verdict):
+    return lambda table: Outcome(verdict=verdict, value=1.0, p_value=None, why="fixed for the test")
+
+_twins = pytest_xai_register
+
+def pytest_xai_register(registry):
+    registry.add_benchmark(dataclasses.replace(registry.benchmarks["smoke"], name="smoke-known",
+                                               known_failures={c: "measured reason " + c for c in ("K1", "K2", "K3")}))
+    _twins(registry)
+    for claim_id, verdict in (("K1", "holds"), ("K2", "does not hold"), ("K3", "inconclusive")):
+        registry.add_claim(Claim(claim_id, "a claim whose verdict is fixed", "test", "none", "fixed",
+                                 ("gradient",), ("pointing_game",), ("vanilla", "robust"), fixed(verdict)))
+"""
+
+
 def test_known_failures_of_a_benchmark_are_strict_xfails(pytester: pytest.Pytester) -> None:
-    known = TWINS_CONFTEST.replace('benchmark="smoke"', 'benchmark="smoke-known"').replace(
-        "def pytest_xai_register(registry):\n", "def pytest_xai_register(registry):\n"
-        "    import dataclasses\n"
-        "    registry.add_benchmark(dataclasses.replace(registry.benchmarks['smoke'], name='smoke-known',\n"
-        "        known_failures={c: 'measured reason ' + c for c in ('F1a', 'F1b', 'F4a')}))\n")
-    pytester.makeconftest(TWINS_CONFTEST)
-    args = ["--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-claims=F1a,F1b,F4a", *SMALL[:-1], "claims"]
-    pytester.runpytest(*args)
+    """Holds -> pass, XPASS(strict) when listed; does not hold -> fail, xfail when listed;
+    inconclusive -> skip either way (a narrow selection never turns a test red)."""
+    conftest = TWINS_CONFTEST + FIXED_VERDICT_CLAIMS
+    pytester.makeconftest(conftest)
+    args = ["--xai-models=tiny,tiny-r", "--xai-methods=gradient", "--xai-metrics=pointing_game",
+            "--xai-claims=K1,K2,K3", *SMALL[:-1], "claims", "-rxXfs"]
+    pytester.runpytest(*args).assert_outcomes(passed=1, failed=1, skipped=1)
     plain = {c["id"]: c for c in report_of(pytester)["claims"]}
-    assert {c["outcome"] for c in plain.values()} <= {"passed", "failed"} and all(
-        c["known_failure"] is None for c in plain.values())
-    pytester.makeconftest(known)
-    result = pytester.runpytest(*args, "--xai-benchmark=smoke-known", "-rxXf")
-    held = sum(c["outcome"] == "passed" for c in plain.values())
-    result.assert_outcomes(xfailed=3 - held, failed=held)  # a known failure that holds is XPASS(strict)
+    assert {i: c["outcome"] for i, c in plain.items()} == {"K1": "passed", "K2": "failed", "K3": "inconclusive"}
+    assert all(c["known_failure"] is None for c in plain.values())
+    pytester.makeconftest(conftest.replace('benchmark="smoke"', 'benchmark="smoke-known"'))
+    result = pytester.runpytest(*args, "--xai-benchmark=smoke-known")
+    result.assert_outcomes(failed=1, xfailed=1, skipped=1)
     claims = {c["id"]: c for c in report_of(pytester)["claims"]}
     for claim_id, claim in claims.items():
         assert claim["known_failure"] == f"measured reason {claim_id}"
-        assert (claim["outcome"], claim["value"]) == (plain[claim_id]["outcome"], plain[claim_id]["value"])
-    result.stdout.fnmatch_lines(["*known not to hold on smoke-known: measured reason F1a*"])
+        assert claim["outcome"] == plain[claim_id]["outcome"]
+    result.stdout.fnmatch_lines(["*XPASS(strict)*K1*", "*known not to hold on smoke-known: measured reason K2*",
+                                 "*K3 inconclusive: fixed for the test*"])
 
 
 def test_claims_run_after_the_cells(pytester: pytest.Pytester) -> None:

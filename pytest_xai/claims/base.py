@@ -57,14 +57,39 @@ class ScoreTable:
         return sum(values) / len(values) if values else None
 
 
+HOLDS, NOT_HOLDS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
+VERDICTS = (HOLDS, NOT_HOLDS, INCONCLUSIVE)
+
+
+def decided(holds: bool) -> str:
+    """The verdict of a claim whose rule has no test that could lack power (an ordering)."""
+    return HOLDS if holds else NOT_HOLDS
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """A claim's verdict with the numbers behind it."""
+    """A claim's verdict with the numbers behind it.
 
-    passed: bool
+    ``verdict`` is HOLDS, NOT_HOLDS or INCONCLUSIVE: the claim's test could not decide at
+    its alpha on this many images or models. ``detectable_effect`` is the smallest effect
+    the test detects with 80 % power here (None for rules without a test), ``why`` says in
+    words why an inconclusive outcome is one.
+    """
+
+    verdict: str
     value: float | None
     p_value: float | None
     details: dict[str, Any] = field(default_factory=dict)
+    detectable_effect: float | None = None
+    why: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == HOLDS
 
 
 @dataclass(frozen=True)
@@ -88,18 +113,21 @@ class Claim:
     check: Callable[[ScoreTable], Outcome]
     tags: tuple[str, ...] = ()
 
-    def report(self, outcome: Outcome | None, cells: list[tuple[str, str, str]], reason: str = "") -> dict[str, Any]:
-        """The claim's entry in the JSON report."""
+    def report(self, outcome: Outcome | None, cells: list[tuple[str, str, str]], reason: str = "",
+               images: dict[str, int] | None = None) -> dict[str, Any]:
+        """The claim's entry in the JSON report (``images``: per model, the images behind its scores)."""
         return {"id": self.id, "statement": self.statement, "source": self.source, "statistic": self.statistic,
                 "threshold": self.threshold, "value": outcome.value if outcome else None,
                 "p_value": outcome.p_value if outcome else None,
-                "passed": outcome.passed if outcome else None, "details": outcome.details if outcome else {},
+                "passed": outcome.passed if outcome else None, "verdict": outcome.verdict if outcome else None,
+                "detectable_effect": outcome.detectable_effect if outcome else None,
+                "images": images or {}, "details": outcome.details if outcome else {},
                 "skip_reason": reason or None, "cells": [list(c) for c in cells]}
 
 
 def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tuple[str, str, str]]]],
                    known_failure: str = "") -> dict[str, Any]:
-    """The claim's report entry, with ``outcome`` (passed / failed / skipped) and ``message``.
+    """The claim's report entry, with ``outcome`` (passed / failed / inconclusive / skipped) and ``message``.
 
     ``build`` gathers the table (from the score store during a run, or from a report
     when merging shards), so both paths give the same entry for the same scores.
@@ -113,10 +141,18 @@ def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tupl
     except NotApplicable as exc:
         return {**claim.report(None, cells, str(exc)), "outcome": "skipped", "known_failure": known_failure or None,
                 "message": f"{claim.id} not testable here: {exc}"}
-    message = "" if outcome.passed else (
-        f"{claim.id} does not hold: {claim.statement}; statistic: {claim.statistic}; value {outcome.value}, "
-        f"p {outcome.p_value}; threshold: {claim.threshold}")
-    return {**claim.report(outcome, cells), "outcome": "passed" if outcome.passed else "failed",
+    images: dict[str, int] = {}
+    for (model, _, _), values in table.scores.items():
+        images[model] = max(images.get(model, 0), len(values))
+    if outcome.verdict == INCONCLUSIVE:
+        message = f"{claim.id} inconclusive: {outcome.why}"
+    elif outcome.verdict == NOT_HOLDS:
+        message = (f"{claim.id} does not hold: {claim.statement}; statistic: {claim.statistic}; value "
+                   f"{outcome.value}, p {outcome.p_value}; threshold: {claim.threshold}")
+    else:
+        message = ""
+    result = {HOLDS: "passed", NOT_HOLDS: "failed", INCONCLUSIVE: "inconclusive"}[outcome.verdict]
+    return {**claim.report(outcome, cells, images=images), "outcome": result,
             "known_failure": known_failure or None, "message": message}
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 from statistics import fmean
 from typing import Any
 
-from pytest_xai.claims.base import Claim, NotApplicable, Outcome, ScoreTable
+from pytest_xai.claims.base import (HOLDS, INCONCLUSIVE, NOT_HOLDS, Claim, NotApplicable, Outcome, ScoreTable,
+                                    decided)
+from pytest_xai.stats import detectable_correlation, detectable_difference, equivalence_p
 
 GRADIENT = ("gradient", "integrated_gradients", "shap")
 CAM = ("gradcam", "cam")
@@ -53,34 +55,89 @@ def _present(table: ScoreTable, methods: tuple[str, ...]) -> list[str]:
     return present
 
 
-def _robust_vs_vanilla(table: ScoreTable, methods: list[str], metric: str, alternative: str) -> dict[str, Any]:
-    """Mann-Whitney U of the robust models' pooled scores against their vanilla twins'."""
+# The smallest difference of pooled means (Pointing Game, WSL, Insertion and Deletion are all
+# on 0-1 scales) that the claims about robust vs vanilla models care about: the margin of
+# F1b's "equally well", and the effect a test must be able to see (80 % power) before its
+# failure to see one counts against a claim rather than leaving it inconclusive.
+EFFECT_MARGIN = 0.05
+
+
+def _robust_vs_vanilla(table: ScoreTable, methods: list[str], metric: str, alternative: str,
+                       alpha: float) -> dict[str, Any]:
+    """Mann-Whitney U of the robust models' pooled scores against their vanilla twins', with
+    the smallest difference the test detects at ``alpha`` with 80 % power."""
     pairs = _pairs(table)
     vanilla = table.pooled([v for v, _ in pairs], methods, metric)
     robust = table.pooled([r for _, r in pairs], methods, metric)
     u, p = _mannwhitney(robust, vanilla, alternative)
-    return {"vanilla_mean": fmean(vanilla), "robust_mean": fmean(robust),
+    sided = 2 if alternative == "two-sided" else 1
+    part = {"vanilla_mean": fmean(vanilla), "robust_mean": fmean(robust),
             "effect": fmean(robust) - fmean(vanilla), "n_vanilla": len(vanilla), "n_robust": len(robust),
-            "U": u, "p": p}
+            "U": u, "p": p, "detectable_effect": detectable_difference(robust, vanilla, alpha, sided)}
+    if alternative != "two-sided":
+        part["p_reversed"] = _mannwhitney(robust, vanilla, "less" if alternative == "greater" else "greater")[1]
+    return part
+
+
+def _directional(parts: dict[str, dict[str, Any]], alpha: float) -> tuple[str, str]:
+    """The verdict of "robust differs from vanilla in the stated direction under every metric".
+
+    Holds when every metric's one-sided test is significant at ``alpha``. Does not hold when
+    some metric's test is not, and either it could have seen an effect of EFFECT_MARGIN (80 %
+    power) or its effect is significant the other way. Otherwise inconclusive.
+    """
+    if all(p["p"] < alpha for p in parts.values()):
+        return HOLDS, ""
+    failed = {m: p for m, p in parts.items() if p["p"] >= alpha}
+    if any(p["detectable_effect"] <= EFFECT_MARGIN or p["p_reversed"] < alpha for p in failed.values()):
+        return NOT_HOLDS, ""
+    return INCONCLUSIVE, "; ".join(
+        f"{metric}: effect {p['effect']:+.3f} not significant (p {p['p']:.2g}) on {p['n_vanilla']} vanilla and "
+        f"{p['n_robust']} robust scores, which detect only effects >= {p['detectable_effect']:.3f} at alpha "
+        f"{alpha} with 80 % power (more than the {EFFECT_MARGIN} that matters)" for metric, p in failed.items())
+
+
+F1_ALPHA = 0.003
 
 
 def f1_gradient(table: ScoreTable) -> Outcome:
     methods = _present(table, GRADIENT)
-    parts = {metric: _robust_vs_vanilla(table, methods, metric, "greater") for metric in LOCALIZATION}
-    return Outcome(passed=all(p["p"] < 0.003 for p in parts.values()),
-                   value=min(p["effect"] for p in parts.values()),
-                   p_value=max(p["p"] for p in parts.values()), details={"methods": methods, **parts})
+    parts = {metric: _robust_vs_vanilla(table, methods, metric, "greater", F1_ALPHA) for metric in LOCALIZATION}
+    verdict, why = _directional(parts, F1_ALPHA)
+    return Outcome(verdict=verdict, value=min(p["effect"] for p in parts.values()),
+                   p_value=max(p["p"] for p in parts.values()), details={"methods": methods, **parts},
+                   detectable_effect=max(p["detectable_effect"] for p in parts.values()), why=why)
 
 
-CAM_TINY_EFFECT = 0.05
+CAM_TINY_EFFECT = EFFECT_MARGIN
 
 
 def f1_cam(table: ScoreTable) -> Outcome:
+    """Holds when the difference is shown to be small (equivalence within the margin at the
+    claim's alpha, TOST); does not hold when the paper's criterion fails (a significant
+    difference of at least the margin); otherwise inconclusive."""
     methods = _present(table, CAM)
-    parts = {metric: _robust_vs_vanilla(table, methods, metric, "two-sided") for metric in LOCALIZATION}
-    return Outcome(passed=all(p["p"] >= 0.003 or abs(p["effect"]) < CAM_TINY_EFFECT for p in parts.values()),
-                   value=max(abs(p["effect"]) for p in parts.values()),
-                   p_value=min(p["p"] for p in parts.values()), details={"methods": methods, **parts})
+    pairs = _pairs(table)
+    parts = {}
+    for metric in LOCALIZATION:
+        part = _robust_vs_vanilla(table, methods, metric, "two-sided", F1_ALPHA)
+        part["equivalence_p"] = equivalence_p(table.pooled([r for _, r in pairs], methods, metric),
+                                              table.pooled([v for v, _ in pairs], methods, metric),
+                                              CAM_TINY_EFFECT)
+        parts[metric] = part
+    if all(p["equivalence_p"] < F1_ALPHA for p in parts.values()):
+        verdict, why = HOLDS, ""
+    elif any(p["p"] < F1_ALPHA and abs(p["effect"]) >= CAM_TINY_EFFECT for p in parts.values()):
+        verdict, why = NOT_HOLDS, ""
+    else:
+        verdict, why = INCONCLUSIVE, "; ".join(
+            f"{metric}: difference {p['effect']:+.3f} neither shown within +-{CAM_TINY_EFFECT} (TOST p "
+            f"{p['equivalence_p']:.2g}) nor shown larger (p {p['p']:.2g}) on {p['n_vanilla']} vanilla and "
+            f"{p['n_robust']} robust scores at alpha {F1_ALPHA}" for metric, p in parts.items()
+            if p["equivalence_p"] >= F1_ALPHA)
+    return Outcome(verdict=verdict, value=max(abs(p["effect"]) for p in parts.values()),
+                   p_value=max(p["equivalence_p"] for p in parts.values()), details={"methods": methods, **parts},
+                   detectable_effect=max(p["detectable_effect"] for p in parts.values()), why=why)
 
 
 def _method_mean(table: ScoreTable, model: str, methods: list[str], metric: str) -> float | None:
@@ -107,7 +164,7 @@ def f2_advprop(table: ScoreTable) -> Outcome:
     if not checks:
         raise NotApplicable("needs an advprop model whose architecture has a (vanilla, robust) pair")
     held = sum(c["holds"] for c in checks)
-    return Outcome(passed=held == len(checks), value=held / len(checks), p_value=None,
+    return Outcome(verdict=decided(held == len(checks)), value=held / len(checks), p_value=None,
                    details={"methods": methods, "checks": checks})
 
 
@@ -135,17 +192,22 @@ def f3_best_methods(table: ScoreTable) -> Outcome:
     mean_rank = {m: fmean(r[m] for r in ranks.values() if m in r) for m in methods}
     worst_top = max(r[m] for r in ranks.values() for m in ("gradcam", "rise"))
     mp_last = mean_rank["mp"] == max(mean_rank.values())
-    return Outcome(passed=worst_top <= 3 and mp_last, value=worst_top, p_value=None,
+    return Outcome(verdict=decided(worst_top <= 3 and mp_last), value=worst_top, p_value=None,
                    details={"ranks": ranks, "mean_rank": mean_rank, "mp_last": mp_last, "models": models})
+
+
+F4_ALPHA = 0.002
 
 
 def f4_causal_by_training(table: ScoreTable) -> Outcome:
     methods = _present(table, ALL_METHODS)
     # Insertion (higher is better) favours vanilla and Deletion (lower is better) favours
     # robust: under both, robust models score lower than their vanilla twins.
-    parts = {metric: _robust_vs_vanilla(table, methods, metric, "less") for metric in CAUSAL}
-    return Outcome(passed=all(p["p"] < 0.002 for p in parts.values()), value=None,
-                   p_value=max(p["p"] for p in parts.values()), details={"methods": methods, **parts})
+    parts = {metric: _robust_vs_vanilla(table, methods, metric, "less", F4_ALPHA) for metric in CAUSAL}
+    verdict, why = _directional(parts, F4_ALPHA)
+    return Outcome(verdict=verdict, value=None, p_value=max(p["p"] for p in parts.values()),
+                   details={"methods": methods, **parts},
+                   detectable_effect=max(p["detectable_effect"] for p in parts.values()), why=why)
 
 
 MODEL_RHO, IMAGE_RHO = 0.6, 0.5
@@ -167,10 +229,30 @@ def f4_confidence(table: ScoreTable) -> Outcome:
             img_del += d
     rho_model, p_model = _spearman(conf, deletion)
     rho_image, p_image = _spearman(img_conf, img_del)
-    passed = rho_model >= MODEL_RHO and p_model < 0.05 and rho_image >= IMAGE_RHO and p_image < 0.05
-    return Outcome(passed=passed, value=rho_model, p_value=p_model,
-                   details={"model_level": {"rho": rho_model, "p": p_model, "n": len(conf), "paper": 0.88},
-                            "image_level": {"rho": rho_image, "p": p_image, "n": len(img_conf), "paper": 0.78}})
+    levels = {"model_level": (rho_model, p_model, len(conf), MODEL_RHO),
+              "image_level": (rho_image, p_image, len(img_conf), IMAGE_RHO)}
+    verdict, why = _correlations_verdict(levels)
+    paper = {"model_level": 0.88, "image_level": 0.78}
+    return Outcome(verdict=verdict, value=rho_model, p_value=p_model,
+                   details={k: {"rho": r, "p": p, "n": n, "threshold": t, "paper": paper[k],
+                                "detectable_rho": detectable_correlation(n, 0.05)}
+                            for k, (r, p, n, t) in levels.items()},
+                   detectable_effect=detectable_correlation(len(conf), 0.05), why=why)
+
+
+def _correlations_verdict(levels: dict[str, tuple[float, float, int, float]]) -> tuple[str, str]:
+    """Verdict of "each correlation (rho, p, n, threshold) is >= its threshold with p < 0.05":
+    a level that fails counts against the claim when its n detects a correlation of its
+    threshold (80 % power at alpha 0.05); a failing level whose n cannot leaves it inconclusive."""
+    failed = {k: v for k, v in levels.items() if not (v[0] >= v[3] and v[1] < 0.05)}
+    if not failed:
+        return HOLDS, ""
+    if any(detectable_correlation(n, 0.05) <= threshold for _, _, n, threshold in failed.values()):
+        return NOT_HOLDS, ""
+    return INCONCLUSIVE, "; ".join(
+        f"{k}: rho {r:.2f} (p {p:.2g}) on {n} points, which detect only rho >= "
+        f"{detectable_correlation(n, 0.05):.2f} at alpha 0.05 with 80 % power (threshold {t})"
+        for k, (r, p, n, t) in failed.items())
 
 
 LOC_RHO, CROSS_RHO, INS_DEL_RHO = 0.5, 0.3, 0.5
@@ -189,8 +271,16 @@ def f5_metric_correlations(table: ScoreTable) -> Outcome:
     cross = [rho[f"{a}~{b}"] for a in LOCALIZATION for b in CAUSAL]
     passed = (rho["pointing_game~wsl"] >= LOC_RHO and max(abs(c) for c in cross) <= CROSS_RHO
               and rho["insertion~deletion"] >= INS_DEL_RHO)
-    return Outcome(passed=passed, value=rho["pointing_game~wsl"], p_value=None,
-                   details={"rho": rho, "n": len(columns["wsl"]),
+    n = len(columns["wsl"])
+    # Point estimates against thresholds: too few images to see a correlation of 0.5 (80 %
+    # power at alpha 0.05) cannot count against the claim.
+    verdict, why = decided(passed), ""
+    if not passed and detectable_correlation(n, 0.05) > LOC_RHO:
+        verdict, why = INCONCLUSIVE, (f"{n} images scored under all four metrics detect only rho >= "
+                                      f"{detectable_correlation(n, 0.05):.2f} at alpha 0.05 with 80 % power")
+    return Outcome(verdict=verdict, value=rho["pointing_game~wsl"], p_value=None,
+                   detectable_effect=detectable_correlation(n, 0.05), why=why,
+                   details={"rho": rho, "n": n,
                             "paper": {"pointing_game~wsl": 0.82, "localization~causal": "|rho| <= 0.18",
                                       "insertion~deletion": 0.86}})
 
@@ -206,19 +296,22 @@ def f6_no_model_best_everywhere(table: ScoreTable) -> Outcome:
     best = {"clean_accuracy": max(rows, key=lambda r: r.clean_accuracy).name,
             "adversarial_accuracy": max(rows, key=lambda r: r.adversarial_accuracy).name,
             "wsl": max(rows, key=lambda r: wsl[r.name]).name}
-    return Outcome(passed=len(set(best.values())) > 1, value=float(len(set(best.values()))), p_value=None,
+    return Outcome(verdict=decided(len(set(best.values())) > 1), value=float(len(set(best.values()))), p_value=None,
                    details={"best": best, "mean_wsl": wsl})
 
 
 PAPER_CLAIMS: tuple[Claim, ...] = (
     Claim("F1a", "Robust models beat their vanilla twins on gradient-based methods under Pointing Game and WSL",
           f"{SOURCE}, Sec. 3.1", "one-sided Mann-Whitney U over pooled per-image scores, per metric",
-          "p < 0.003 for both Pointing Game and WSL (the paper's threshold)",
+          "p < 0.003 for both Pointing Game and WSL (the paper's threshold); inconclusive when a metric's "
+          f"test is not significant but could not have detected a difference of {EFFECT_MARGIN} with 80 % power",
           GRADIENT, LOCALIZATION, ("vanilla", "robust"), f1_gradient),
     Claim("F1b", "CAM-based methods explain vanilla and robust models equally well under Pointing Game and WSL",
           f"{SOURCE}, Sec. 3.1", "two-sided Mann-Whitney U over pooled per-image scores, per metric",
-          f"p >= 0.003, or a difference of means below {CAM_TINY_EFFECT} (a tiny effect: 5 points of accuracy), "
-          "for both metrics", CAM, LOCALIZATION, ("vanilla", "robust"), f1_cam),
+          f"the difference of means is shown to lie within +-{CAM_TINY_EFFECT} (a tiny effect: 5 points of "
+          "accuracy) by two one-sided Welch t-tests (TOST) at alpha 0.003, for both metrics; does not hold when the "
+          f"paper's criterion fails (p < 0.003 and a difference of at least {CAM_TINY_EFFECT}); otherwise "
+          "inconclusive", CAM, LOCALIZATION, ("vanilla", "robust"), f1_cam),
     Claim("F2", "AdvProp models sit between vanilla and robust on localization and beat vanilla under Insertion",
           f"{SOURCE}, Sec. 3.2, Fig. 3", "ordering of method-averaged means",
           "vanilla < advprop < robust on Pointing Game and WSL, advprop > vanilla on Insertion, for every "
@@ -230,7 +323,8 @@ PAPER_CLAIMS: tuple[Claim, ...] = (
           tuple(m for m in ALL_METHODS if m != "cam"), ALL_METRICS, ("vanilla", "robust"), f3_best_methods),
     Claim("F4a", "Insertion favours vanilla models and Deletion favours robust models",
           f"{SOURCE}, Sec. 3.1, 3.5", "one-sided Mann-Whitney U over pooled per-image scores, per metric",
-          "p < 0.002 for both (the paper's threshold)", ALL_METHODS, CAUSAL, ("vanilla", "robust"),
+          "p < 0.002 for both (the paper's threshold); inconclusive when a metric's test is not significant but "
+          f"could not have detected a difference of {EFFECT_MARGIN} with 80 % power", ALL_METHODS, CAUSAL, ("vanilla", "robust"),
           f4_causal_by_training),
     Claim("F4b", "A model's confidence predicts its Deletion score, at model and at image level",
           f"{SOURCE}, Sec. 3.5, Fig. 6a", "Spearman rho (model means; per image)",

@@ -283,9 +283,11 @@ def first_line(text: str | None, limit: int = 300) -> str:
 
 
 def verdict(claim: dict[str, Any]) -> str:
-    """PASS, FAIL, ERROR or SKIP, with the reason when there is no verdict; a verdict on
+    """PASS, FAIL, INCONCLUSIVE, ERROR or SKIP, with the reason when there is no verdict; a verdict on
     a claim the benchmark lists as a known failure says so."""
     outcome, passed = claim.get("outcome"), claim.get("passed")
+    if outcome == "inconclusive":
+        return f"INCONCLUSIVE: {first_line(claim.get('message'))}".strip()
     if outcome == "skipped" or outcome is None and passed is None:
         return f"SKIP: {claim.get('skip_reason') or first_line(claim.get('message'))}".strip()
     if outcome == "error":
@@ -301,7 +303,7 @@ def claims_table(report: dict[str, Any]) -> Table:
     claims = report.get("claims", [])
     rows = [[c["id"], verdict(c), fmt(c.get("value")), fmt(c.get("p_value"), 4), c.get("statement", ""),
              c.get("statistic", ""), c.get("threshold", "")] for c in claims]
-    tally = {v: sum(verdict(c).startswith(v) for c in claims) for v in ("PASS", "FAIL", "ERROR", "SKIP")}
+    tally = {v: sum(verdict(c).startswith(v) for c in claims) for v in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP")}
     return Table("claims", "Claims", ["claim", "verdict", "value", "p", "statement", "statistic", "pass if"], rows,
                  ", ".join(f"{n} {v}" for v, n in tally.items() if n) or "No claims in this report.")
 
