@@ -1,22 +1,24 @@
-"""Probe a variant of the mini generator for claim F1: train a ResNet pair on it and see
-whether robust gradients localize better than vanilla ones.
+"""Probe a world of the mini generator for claim F1: train a ResNet pair on it and measure
+whether robust gradients localize better than vanilla ones, and why.
 
-    python benchmarks/generator_probe.py TAG [--context 0.5] [--texture 0] [--presence 1]
-                                              [--match 1] [--eps 0.5]
+    python benchmarks/generator_probe.py TAG [--world 4 | world options] [recipe options]
 
-The variant: ``--context`` is the chance that the background is the class's photograph
-(shipped: 0.5); ``--texture A`` adds a fixed per-class 4 x 4 pattern of +-A grey levels
-over the whole image (a non-robust class feature in the sense of Ilyas et al. 2019),
-on a share ``--presence`` of the images, showing the label's pattern with probability
-``--match`` (else a random class's). Training adds it after the curriculum's zoom, so
-the network sees it at its native resolution; ``--eps`` is the robust model's training
-eps (shipped: 0.5). ``resnet`` and ``resnet-r`` are trained with the shipped recipe
-into ``runs/probes/TAG/`` (resumable), then the script prints their accuracy and
-Gradient and GradCAM Pointing Game on the CL images among the first 800 test images
-(textured like the training images), with one-sided Mann-Whitney p-values for
-robust > vanilla. One pair takes ~10-15 min of one core. This monkeypatches the
-generator's and the trainer's module state for the run: a research tool, not a way to
-build the shipped zoo. README ("The paper's claims on the whole zoo") quotes its runs.
+The world is a registered one (``--world VERSION``) or one built from the options
+(``--digit``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
+``--presence``); the recipe is the shipped one for that world unless ``--epochs``,
+``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom`` or
+``--tight`` say otherwise. ``resnet`` and ``resnet-r`` are trained into
+``runs/probes/TAG/`` (resumable), then evaluated on test images of seed 1, which the
+default run (seed 0) never shows, so a world is not chosen on the images its numbers
+are reported on. Printed, vanilla / robust:
+
+- clean and PGD accuracy (the cards' evaluation attack), mean confidence;
+- the diagnostics of the mechanism: accuracy from the digit alone (outside its box
+  grey) and from the background alone (its box grey), accuracy without the texture;
+- on the images both classify correctly (CL): the share of |gradient| inside the box,
+  Gradient and GradCAM Pointing Game with one-sided Mann-Whitney p (robust > vanilla).
+
+One pair takes ~10-20 min of one core (``--threads``).
 """
 
 from __future__ import annotations
@@ -28,83 +30,130 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import correct, explain, mini_model
 from scipy.stats import mannwhitneyu
 
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.localization import PointingGame
-from pytest_xai.models import train
+from pytest_xai.models import mini_zoo, train
+from pytest_xai.models.spec import LoadedModel
 from pytest_xai.session import base_registry
 
 PAIR = ("resnet", "resnet-r")
 
 
-class Texture:
-    """The per-class patterns (tiles from ``default_rng([12345, c])``) and their sampler."""
+def _range(text: str) -> tuple[int, int]:
+    lo, _, hi = text.partition("-")
+    return int(lo), int(hi or lo)
 
-    def __init__(self, amplitude: float, presence: float, match: float) -> None:
-        tiles = [np.random.default_rng([12345, c]).choice([-1, 1], size=(4, 4, 3)) for c in range(mini.NUM_CLASSES)]
-        self.tiles = torch.tensor(np.stack(tiles), dtype=torch.float32).permute(0, 3, 1, 2)
-        self.amplitude, self.presence, self.match = amplitude, presence, match
-        self.rng = torch.Generator().manual_seed(0)
 
-    def __call__(self, labels: torch.Tensor, size: int) -> torch.Tensor:
-        """Patterns for a batch: [B, 3, size, size] in [0, 1] units, one random phase per batch."""
-        keep = torch.rand(len(labels), generator=self.rng) < self.match
-        shown = torch.where(keep, labels, torch.randint(mini.NUM_CLASSES, (len(labels),), generator=self.rng))
-        reps = torch.tile(self.tiles[shown], (1, 1, size // 4 + 2, size // 4 + 2))
-        dy, dx = torch.randint(4, (2,), generator=self.rng).tolist()
-        present = (torch.rand(len(labels), generator=self.rng) < self.presence).float()[:, None, None, None]
-        return reps[:, :, dy:dy + size, dx:dx + size] * self.amplitude / 255 * present
+def world_from(args: argparse.Namespace) -> mini.World:
+    """The registered world ``--world``, or a private one from the options (version 900+)."""
+    if args.world is not None:
+        return mini.WORLDS[args.world]
+    fields = dict(digit_side=_range(args.digit), distractors=_range(args.distractors), letters=_range(args.letters),
+                  context_p=args.context, texture=args.texture, texture_presence=args.presence)
+    # A private version keeps the variant's images (and cached training data) apart from the shipped ones.
+    version = 900 + zlib.crc32(repr(sorted(fields.items())).encode()) % 10_000
+    return mini.World(version=version, **fields)
+
+
+def recipe(name: str, world: mini.World, args: argparse.Namespace) -> train.Config:
+    cfg = dataclasses.replace(train.default_config(name, world=world), generator_version=world.version)
+    overrides = {"epochs": args.epochs, "train_images": args.train_images, "batch_size": args.batch,
+                 "eps": args.eps, "clean_epochs": args.clean, "ramp_epochs": args.ramp, "zoom": args.zoom,
+                 "tight_epochs": args.tight, "seed": args.seed}
+    return dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def load_pair(registry, weights_dir: Path) -> list[LoadedModel]:
+    """The probe's trained pair (their cards name the probe's private world, so not via mini_zoo.load)."""
+    models = []
+    for name in PAIR:
+        net = mini_zoo.build(name)
+        net.load_state_dict(torch.load(weights_dir / f"{name}.pt", weights_only=True))
+        models.append(LoadedModel(spec=registry.models_of("mini")[name], net=net.eval(), device=torch.device("cpu")))
+    return models
+
+
+def accuracy(model: LoadedModel, images01: torch.Tensor, labels: torch.Tensor) -> float:
+    with torch.no_grad():
+        predicted = torch.cat([model(b).argmax(1) for b in model.normalize(images01).split(250)])
+    return (predicted == labels).float().mean().item()
+
+
+def box_mask(boxes: torch.Tensor, size: int) -> torch.Tensor:
+    """[N, 1, S, S] True inside each inclusive box."""
+    grid = torch.arange(size)
+    x0, y0, x1, y1 = (boxes[:, i, None] for i in range(4))
+    inside_x = (grid >= x0) & (grid <= x1)
+    inside_y = (grid >= y0) & (grid <= y1)
+    return (inside_y[:, :, None] & inside_x[:, None, :])[:, None]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tag", help="run name: weights and checkpoints go to runs/probes/TAG/")
-    parser.add_argument("--context", type=float, default=0.5, help="chance of the class's own photograph")
-    parser.add_argument("--texture", type=float, default=0.0, help="pattern amplitude in grey levels (0: none)")
-    parser.add_argument("--presence", type=float, default=1.0, help="share of images with a pattern")
-    parser.add_argument("--match", type=float, default=1.0, help="chance the pattern is the label's")
-    parser.add_argument("--eps", type=float, default=0.5, help="robust training eps (L2, [0, 1] pixels)")
+    parser.add_argument("--world", type=int, help="a registered world's version (else the options below)")
+    parser.add_argument("--digit", default="18-34", help="digit height range, px")
+    parser.add_argument("--distractors", default="0-3")
+    parser.add_argument("--letters", default="0")
+    parser.add_argument("--context", type=float, default=0.0, help="chance of the class's own photograph")
+    parser.add_argument("--texture", type=int, default=0, help="texture amplitude in grey levels (0: none)")
+    parser.add_argument("--presence", type=float, default=0.0, help="share of images with the texture")
+    for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
+                         ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),
+                         ("--seed", int)):
+        parser.add_argument(option, type=kind, help="recipe override")
+    parser.add_argument("--images", type=int, default=1000, help="test images (seed 1) to evaluate on")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    # A private generator version keeps the variant's cached images apart from the shipped ones.
-    mini._CONTEXT_P = args.context
-    if args.context != 0.5:
-        mini.GENERATOR_VERSION = 800 + zlib.crc32(repr(("c", args.context)).encode()) % 99
-    texture = Texture(args.texture, args.presence, args.match)
-    shipped_step = train._train_step
-
-    def textured_step(net, info, images01, labels, eps):  # after the zoom, before the attack
-        images01 = (images01 + texture(labels, images01.shape[-1])).clamp(0, 1)
-        return shipped_step(net, info, images01.contiguous(memory_format=torch.channels_last), labels, eps)
-
-    train._train_step = textured_step
+    torch.set_num_threads(args.threads)
+    world = world_from(args)
     out = Path("runs/probes") / args.tag
+    print(f"[{args.tag}] {world}", flush=True)
+    cards = []
     for name in PAIR:
-        cfg = dataclasses.replace(train.default_config(name), generator_version=mini.GENERATOR_VERSION, eps=args.eps)
-        train.train(name, cfg, weights_dir=out / "weights", runs_dir=out / "runs")
+        cfg = recipe(name, world, args)
+        print(f"[{args.tag}] {name}: {cfg}", flush=True)
+        cards.append(train.train(name, cfg, weights_dir=out / "weights", runs_dir=out / "runs", world=world))
 
     registry = base_registry()
-    images, labels, boxes = mini.make_split("test", 800, 0)
-    texture.rng.manual_seed(1)
-    images = (images + texture(labels, mini.IMAGE_SIZE)).clamp(0, 1)
-    models = [mini_model(registry, name, out / "weights") for name in PAIR]
-    right = [correct(m, images, labels) for m in models]
+    models = load_pair(registry, out / "weights")
+    images, labels, boxes = mini.make_split("test", args.images, 1, world=world)
+    plain = mini.make_split("test", args.images, 1, world=dataclasses.replace(world, texture=0))[0]
+    inside = box_mask(boxes, mini.IMAGE_SIZE)
+    grey = torch.full_like(images, 0.5)
+    row = lambda label, values, fmt=".3f": print(  # noqa: E731
+        f"[{args.tag}] {label:<34} " + " / ".join(format(v, fmt) for v in values), flush=True)
+    row("clean accuracy (card)", [c["clean_accuracy"] for c in cards])
+    row("PGD accuracy (card)", [c["pgd_accuracy"] for c in cards])
+    row("mean confidence (card)", [c["mean_confidence"] for c in cards])
+    row("accuracy, seed-1 test images", [accuracy(m, images, labels) for m in models])
+    row("accuracy, digit alone", [accuracy(m, torch.where(inside, images, grey), labels) for m in models])
+    row("accuracy, background alone", [accuracy(m, torch.where(inside, grey, images), labels) for m in models])
+    if world.texture:
+        row("accuracy, texture removed", [accuracy(m, plain, labels) for m in models])
+    right = [torch.cat([m(b).argmax(1) for b in m.normalize(images).split(250)]).eq(labels) for m in models]
     cl = right[0] & right[1]
-    print(f"[{args.tag}] accuracy on 800 test images: vanilla {right[0].float().mean():.3f}, "
-          f"robust {right[1].float().mean():.3f}; {int(cl.sum())} CL images")
+    print(f"[{args.tag}] {int(cl.sum())} CL images of {args.images}", flush=True)
+    shares, hits = [], {}
     for method_name in ("gradient", "gradcam"):
-        hits = []
+        hits[method_name] = []
         for model in models:
             method = configured(registry.methods[method_name], model.spec, "fast")
             x, y = model.normalize(images[cl]), labels[cl]
-            maps = explain(method, model, x, y)
-            hits.append(PointingGame().score(model, x, y, maps, boxes[cl]).numpy())
-        p = mannwhitneyu(hits[1], hits[0], alternative="greater").pvalue
-        print(f"[{args.tag}] {method_name} Pointing Game: vanilla {hits[0].mean():.3f}, robust {hits[1].mean():.3f}, "
-              f"one-sided p (robust > vanilla) {p:.2g}", flush=True)
+            maps = torch.cat([method.explain(model, xs, ys, seed=0) for xs, ys in zip(x.split(100), y.split(100))])
+            hits[method_name].append(PointingGame().score(model, x, y, maps, boxes[cl]).numpy())
+            if method_name == "gradient":
+                mass = maps.abs()
+                shares.append((mass * inside[cl, 0]).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
+    row("share of |gradient| in the box", shares)
+    for method_name, (vanilla, robust) in hits.items():
+        p = mannwhitneyu(robust, vanilla, alternative="greater").pvalue
+        print(f"[{args.tag}] {method_name + ' Pointing Game':<34} {vanilla.mean():.3f} / {robust.mean():.3f}"
+              f"   one-sided p (robust > vanilla) {p:.2g}", flush=True)
+    np.savez(out / "probe.npz", cl=cl.numpy(), **{f"{k}_{n}": v for k, vs in hits.items() for n, v in zip(PAIR, vs)})
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def test_train_and_test_use_disjoint_digit_samples():
 
 def test_the_class_photograph_is_drawn_with_the_context_probability():
     keyed = mini.in_context("test", 2000, 0)
-    expected = mini._CONTEXT_P + (1 - mini._CONTEXT_P) / len(mini._PHOTOS)
+    expected = mini.WORLD.context_p + (1 - mini.WORLD.context_p) / len(mini._PHOTOS)
     assert abs(keyed.float().mean().item() - expected) < 0.035          # 3 standard errors
     assert torch.equal(keyed[5:10], mini.in_context("test", 5, 0, start=5))
 
@@ -95,3 +95,44 @@ def test_benchmark_load_is_prefix_stable_with_ids():
     image, label, box = mini.make_sample("test", 4, 7)
     torch.testing.assert_close(large.images[4], image)
     assert int(large.labels[4]) == label and large.boxes[4].tolist() == box.tolist()
+
+
+TEXTURED = mini.World(version=990, digit_side=(18, 34), distractors=(0, 3), letters=(0, 0), context_p=0.0,
+                      texture=2, texture_presence=0.5)
+
+
+def test_the_texture_is_the_labels_pattern_outside_the_box_on_its_share_of_images():
+    """The non-robust feature: removing it (same world, texture 0) changes nothing but the
+    pixels outside the digit's box, by at most its amplitude, on about its share of images."""
+    import dataclasses
+
+    n = 400
+    images, labels, boxes = mini.make_split("test", n, 0, world=TEXTURED)
+    plain, plain_labels, plain_boxes = mini.make_split("test", n, 0, world=dataclasses.replace(TEXTURED, texture=0))
+    assert torch.equal(labels, plain_labels) and torch.equal(boxes, plain_boxes)
+    diff = (images - plain).mul(255).round()
+    textured = diff.flatten(1).abs().amax(1) > 0
+    assert abs(textured.float().mean().item() - TEXTURED.texture_presence) < 3 * (0.25 / n) ** 0.5
+    assert diff.abs().max() <= TEXTURED.texture
+    for i in range(n):
+        x0, y0, x1, y1 = boxes[i].tolist()
+        assert not diff[i, :, y0:y1 + 1, x0:x1 + 1].any()
+    # Away from the clipping at 0 and 255 the difference is the label's tile, periodic with its side.
+    i = int(textured.nonzero()[0])
+    tile = mini._TEXTURE_TILE
+    x0, y0, x1, y1 = boxes[i].tolist()
+    rows = [y for y in range(64 - tile) if not (y0 - tile <= y <= y1)]
+    interior = (plain[i] > 3 / 255) & (plain[i] < 252 / 255)
+    shifted = interior[:, rows] & interior[:, [r + tile for r in rows]]
+    assert torch.equal(diff[i][:, rows][shifted], diff[i][:, [r + tile for r in rows]][shifted])
+
+
+def test_a_world_without_texture_draws_no_texture_randomness():
+    """Worlds without a texture keep their pixels: the texture's draws come last and only
+    when it is on (the pinned v3 checksum above holds too)."""
+    import dataclasses
+
+    plain = dataclasses.replace(TEXTURED, texture=0, texture_presence=0.0)
+    a = mini.make_split("test", 20, 0, world=plain)[0]
+    b = mini.make_split("test", 20, 0, world=dataclasses.replace(TEXTURED, texture=0))[0]
+    assert torch.equal(a, b)

@@ -26,6 +26,7 @@ the same on every machine; ``GENERATOR_VERSION`` changes whenever they would not
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -39,17 +40,38 @@ if TYPE_CHECKING:  # heavy imports live inside the functions: the registry impor
 IMAGE_SIZE = 64
 NUM_CLASSES = 10
 CLASS_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-GENERATOR_VERSION = 3
 SPLITS = ("train", "test")
 
+
+@dataclass(frozen=True)
+class World:
+    """The knobs that make one version of the generator; ``version`` seeds every image.
+
+    ``texture`` is the amplitude (grey levels) of a per-class high-frequency pattern added
+    outside the digit's box on a share ``texture_presence`` of the images: a non-robust
+    class feature in the sense of Ilyas et al. 2019 (an L2 perturbation smaller than the
+    robust models' training eps erases it), 0 for none.
+    """
+
+    version: int
+    digit_side: tuple[int, int]     # digit height before rotation, px (inclusive range)
+    distractors: tuple[int, int]    # number of geometric distractors (inclusive range)
+    letters: tuple[int, int]        # number of letter distractors (inclusive range)
+    context_p: float                # chance that the background is the class's own photograph
+    texture: int = 0
+    texture_presence: float = 0.0
+
+
+V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
+WORLDS = {world.version: world for world in (V3,)}
+WORLD = V3                      # the world the shipped zoo is trained on and the benchmark shows
+GENERATOR_VERSION = WORLD.version
+
 _TEST_EVERY = 5                 # digit sample i is a test digit iff i % _TEST_EVERY == 0
-_DIGIT_SIDE = (14, 26)          # digit height before rotation, px
 _MAX_ANGLE = 30.0               # degrees
-_DISTRACTORS = (1, 3)           # inclusive range of the number of geometric distractors
-_LETTERS = (1, 3)               # inclusive range of the number of letter distractors
 _TEXT_ROWS = (40, 140)          # rows of ``page`` holding paragraphs of printed text
 _MIN_CONTRAST = 90              # min luminance gap between digit colour and background
-_CONTEXT_P = 0.5                # chance that the background is the class's own photograph
+_TEXTURE_TILE = 4               # side of the per-class texture's repeating tile, px
 _PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry",
            "hubble_deep_field", "motorcycle", "camera", "brick", "grass", "gravel",
            "coins", "moon", "page", "clock")
@@ -100,17 +122,17 @@ def digit_indices(split: str) -> np.ndarray:
     return np.sort(np.concatenate(_pool(split)))
 
 
-def _background(rng: np.random.Generator, label: int) -> tuple[np.ndarray, bool]:
+def _background(rng: np.random.Generator, label: int, context_p: float) -> tuple[np.ndarray, bool]:
     """A random crop of a photograph, uint8 [S, S, 3] (flipped, grey ones tinted, contrast
     jittered), and whether it is the class's own photograph.
 
-    With probability ``_CONTEXT_P`` the photograph is the class's own (``_PHOTOS[label]``),
+    With probability ``context_p`` the photograph is the class's own (``_PHOTOS[label]``),
     otherwise any of them (the class's own included).
     """
     import numpy as np
     from PIL import Image
 
-    keyed = rng.random() < _CONTEXT_P
+    keyed = rng.random() < context_p
     index = label if keyed else int(rng.integers(len(_PHOTOS)))
     photo = _photos()[index]
     h, w = photo.shape[:2]
@@ -230,49 +252,84 @@ def _contrasting(colour: np.ndarray, background: int) -> np.ndarray:
     return colour
 
 
-def _sample_uint8(split: str, index: int, seed: int) -> tuple[np.ndarray, int, tuple[int, int, int, int], int, bool]:
+@lru_cache(maxsize=1)
+def _texture_tiles() -> np.ndarray:
+    """Per class, the texture's fixed tile of +-1 (int64 [C, T, T, 3])."""
+    import numpy as np
+
+    return np.stack([np.random.default_rng([12345, c]).choice([-1, 1], size=(_TEXTURE_TILE, _TEXTURE_TILE, 3))
+                     for c in range(NUM_CLASSES)])
+
+
+def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, label: int,
+                 box: tuple[int, int, int, int]) -> None:
+    """Add the label's texture outside ``box`` (in place), on a share ``world.texture_presence`` of images.
+
+    Drawn after everything else, at the image's own resolution, so no resampling blurs it.
+    """
+    import numpy as np
+
+    present = rng.random() < world.texture_presence
+    dy, dx = (int(v) for v in rng.integers(_TEXTURE_TILE, size=2))
+    if not present:
+        return
+    reps = IMAGE_SIZE // _TEXTURE_TILE + 2
+    pattern = np.tile(_texture_tiles()[label], (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
+    outside = np.ones((IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.int64)
+    x0, y0, x1, y1 = box
+    outside[y0:y1 + 1, x0:x1 + 1] = 0
+    np.clip(pixels + world.texture * pattern * outside, 0, 255, out=pixels)
+
+
+def _sample_uint8(split: str, index: int, seed: int, world: World | None = None
+                  ) -> tuple[np.ndarray, int, tuple[int, int, int, int], int, bool]:
     """The sample as a uint8 [S, S, 3] image, its label, its inclusive box, its digit's
     index and whether its background is the class's own photograph."""
     import numpy as np
     from PIL import Image, ImageDraw
 
+    world = world or WORLD
     pool = _pool(split)
-    rng = np.random.default_rng([seed, SPLITS.index(split), index, GENERATOR_VERSION])
+    rng = np.random.default_rng([seed, SPLITS.index(split), index, world.version])
     label = int(rng.integers(NUM_CLASSES))
     digit = int(pool[label][rng.integers(len(pool[label]))])
-    background, in_context = _background(rng, label)
+    background, in_context = _background(rng, label, world.context_p)
     image = Image.fromarray(background)
     draw = ImageDraw.Draw(image)
-    for _ in range(int(rng.integers(_DISTRACTORS[0], _DISTRACTORS[1] + 1))):
+    for _ in range(int(rng.integers(world.distractors[0], world.distractors[1] + 1))):
         _distractor(draw, rng)
     pixels = np.array(image, dtype=np.int64)
-    for _ in range(int(rng.integers(_LETTERS[0], _LETTERS[1] + 1))):
+    for _ in range(int(rng.integers(world.letters[0], world.letters[1] + 1))):
         ink = _letters(rng)
-        height = int(rng.integers(_DIGIT_SIDE[0], _DIGIT_SIDE[1] + 1))
+        height = int(rng.integers(world.digit_side[0], world.digit_side[1] + 1))
         alpha = _glyph_alpha(rng, ink, height, round(height * ink.shape[1] / 8))
         x, y = (int(rng.integers(IMAGE_SIZE - n + 1)) for n in alpha.shape[::-1])
         _paste(pixels, alpha, np.array(_colour(rng), dtype=np.int64), x, y)
-    height = int(rng.integers(_DIGIT_SIDE[0], _DIGIT_SIDE[1] + 1))
+    height = int(rng.integers(world.digit_side[0], world.digit_side[1] + 1))
     alpha = _glyph_alpha(rng, _digits()[0][digit], height, max(6, round(height * rng.uniform(0.7, 1.0))))
     h, w = alpha.shape
     x0, y0 = int(rng.integers(IMAGE_SIZE - w + 1)), int(rng.integers(IMAGE_SIZE - h + 1))
     _paste(pixels, alpha, np.array(_colour(rng), dtype=np.int64), x0, y0)
-    return pixels.astype(np.uint8), label, (x0, y0, x0 + w - 1, y0 + h - 1), digit, in_context
+    box = (x0, y0, x0 + w - 1, y0 + h - 1)
+    if world.texture:
+        _add_texture(pixels, rng, world, label, box)
+    return pixels.astype(np.uint8), label, box, digit, in_context
 
 
-def make_sample(split: str, index: int, seed: int) -> tuple[torch.Tensor, int, torch.Tensor]:
+def make_sample(split: str, index: int, seed: int, world: World | None = None) -> tuple[torch.Tensor, int, torch.Tensor]:
     """Sample ``index`` of ``split``: image float32 [3, S, S] in [0, 1], label, box.
 
     The box is a LongTensor ``(x0, y0, x1, y1)`` of inclusive pixel coordinates.
     """
     import torch
 
-    pixels, label, box, _, _ = _sample_uint8(split, index, seed)
+    pixels, label, box, _, _ = _sample_uint8(split, index, seed, world)
     image = torch.from_numpy(pixels).permute(2, 0, 1).float().div_(255.0)
     return image, label, torch.tensor(box, dtype=torch.long)
 
 
-def make_split(split: str, n: int, seed: int, start: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def make_split(split: str, n: int, seed: int, start: int = 0, world: World | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Samples ``start .. start + n - 1``: images [N, 3, S, S], labels [N], boxes [N, 4]."""
     import numpy as np
     import torch
@@ -280,17 +337,17 @@ def make_split(split: str, n: int, seed: int, start: int = 0) -> tuple[torch.Ten
     pixels = np.empty((n, IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.uint8)
     labels, boxes = np.empty(n, dtype=np.int64), np.empty((n, 4), dtype=np.int64)
     for i in range(n):
-        pixels[i], labels[i], boxes[i], _, _ = _sample_uint8(split, start + i, seed)
+        pixels[i], labels[i], boxes[i], _, _ = _sample_uint8(split, start + i, seed, world)
     images = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0)
     return images.contiguous(), torch.from_numpy(labels), torch.from_numpy(boxes)
 
 
-def in_context(split: str, n: int, seed: int, start: int = 0) -> torch.Tensor:
+def in_context(split: str, n: int, seed: int, start: int = 0, world: World | None = None) -> torch.Tensor:
     """For samples ``start .. start + n - 1``: whether the background is the class's own
     photograph (BoolTensor [N])."""
     import torch
 
-    return torch.tensor([_sample_uint8(split, start + i, seed)[4] for i in range(n)])
+    return torch.tensor([_sample_uint8(split, start + i, seed, world)[4] for i in range(n)])
 
 
 def load(n: int, seed: int) -> ImageSet:

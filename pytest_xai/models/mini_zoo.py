@@ -314,10 +314,11 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
             channels_last=True))
 
 
-def is_trained(name: str, weights_dir: Path = WEIGHTS_DIR) -> bool:
-    """Whether ``name`` has a card, made on images of the current ``GENERATOR_VERSION``."""
+def is_trained(name: str, weights_dir: Path = WEIGHTS_DIR, generator_version: int | None = None) -> bool:
+    """Whether ``name`` has a card, made on images of ``generator_version`` (default: the shipped world's)."""
     path = Path(weights_dir) / f"{name}.json"
-    return path.is_file() and card(name, weights_dir).get("generator_version") == mini_data.GENERATOR_VERSION
+    version = mini_data.WORLD.version if generator_version is None else generator_version
+    return path.is_file() and card(name, weights_dir).get("generator_version") == version
 
 
 def card(name: str, weights_dir: Path = WEIGHTS_DIR) -> dict:

@@ -88,17 +88,28 @@ class Config:
     curriculum: float = 1.0
     seed: int = 0
     data_seed: int = 0
-    generator_version: int = mini.GENERATOR_VERSION
+    generator_version: int = mini.WORLD.version
 
 
-def default_config(name: str, tiny: bool = False, epochs: int | None = None) -> Config:
-    """The recipe for zoo model ``name`` (``tiny``: a few batches on a few images)."""
+def default_config(name: str, tiny: bool = False, epochs: int | None = None,
+                   world: mini.World | None = None) -> Config:
+    """The recipe for zoo model ``name`` on ``world`` (default: the shipped one); ``tiny``: a few
+    batches on a few images. Generator v3 has its own recipe (curriculum, eps 0.5 after clean
+    epochs); every later world the v4 one (no curriculum, eps 1.0 ramped from the start)."""
+    world = world or mini.WORLD
     info = mini_zoo.MINI_INFO[name]
     lr = 1e-3 if info.arch == "alexnet" else 2e-3
     if tiny:
         return Config(epochs=epochs or 1, train_images=48, test_images=16, pgd_images=8, batch_size=16, lr=lr,
-                      tight_epochs=0.2, curriculum=0.1, clean_epochs=0.3, ramp_epochs=0.3)
-    return Config(epochs=epochs or {"vanilla": 8, "robust": 8, "advprop": 7}[info.training], lr=lr)
+                      tight_epochs=0.2, curriculum=0.1, clean_epochs=0.3, ramp_epochs=0.3,
+                      generator_version=world.version)
+    if world.version == 3:
+        return Config(epochs=epochs or {"vanilla": 8, "robust": 8, "advprop": 7}[info.training], lr=lr,
+                      generator_version=3)
+    epochs = epochs or 12
+    return Config(epochs=epochs, train_images=20_000, batch_size=128, lr=lr, eps=1.0, clean_epochs=0.0,
+                  ramp_epochs=0.4 * epochs, zoom=0.0, tight_epochs=0.0, curriculum=0.0,
+                  generator_version=world.version)
 
 
 def count_macs(net: nn.Module, size: int = mini.IMAGE_SIZE) -> int:
@@ -124,14 +135,15 @@ def count_macs(net: nn.Module, size: int = mini.IMAGE_SIZE) -> int:
     return total
 
 
-def _split_uint8(split: str, n: int, seed: int, cache: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``n`` images of ``split`` as uint8 (cached under ``cache``), their labels and boxes."""
-    path = cache / f"mini-{split}-g{mini.GENERATOR_VERSION}-s{seed}-n{n}.pt"
+def _split_uint8(split: str, n: int, seed: int, cache: Path, world: mini.World
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``n`` images of ``split`` in ``world`` as uint8 (cached under ``cache``), their labels and boxes."""
+    path = cache / f"mini-{split}-g{world.version}-s{seed}-n{n}.pt"
     if path.exists():
         data = torch.load(path, weights_only=True)
         return data["images"], data["labels"], data["boxes"]
     print(f"generating {n} {split} images ...", flush=True)
-    images, labels, boxes = mini.make_split(split, n, seed)
+    images, labels, boxes = mini.make_split(split, n, seed, world=world)
     images = images.mul(255).round().to(torch.uint8)
     cache.mkdir(parents=True, exist_ok=True)
     torch.save({"images": images, "labels": labels, "boxes": boxes}, path.with_suffix(".partial"))
@@ -187,6 +199,8 @@ def _lr(cfg: Config, step: int, total: int) -> float:
 
 def _warm(cfg: Config, progress: float) -> float:
     """How far crops have widened after ``progress`` epochs: 0 (tight) during the tight phase, then up to 1."""
+    if cfg.curriculum == 0 and progress >= cfg.tight_epochs:
+        return 1.0
     return min(1.0, max(0.0, (progress - cfg.tight_epochs) / cfg.curriculum))
 
 
@@ -267,13 +281,20 @@ def _clean_start(name: str, cfg: Config, runs_dir: Path) -> list[Path]:
     return [twin]
 
 
-def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Path = RUNS_DIR) -> dict:
-    """Train (or resume) zoo model ``name``; write ``NAME.pt`` and ``NAME.json``; return the card."""
+def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Path = RUNS_DIR,
+          world: mini.World | None = None) -> dict:
+    """Train (or resume) zoo model ``name``; write ``NAME.pt`` and ``NAME.json``; return the card.
+
+    The images come from ``world`` (default: the registered world of ``cfg.generator_version``).
+    """
+    world = world or mini.WORLDS[cfg.generator_version]
+    if world.version != cfg.generator_version:
+        raise ValueError(f"world version {world.version} != config's generator_version {cfg.generator_version}")
     info = mini_zoo.MINI_INFO[name]
     run_dir = runs_dir / name
     run_dir.mkdir(parents=True, exist_ok=True)
-    train_x, train_y, train_boxes = _split_uint8("train", cfg.train_images, cfg.data_seed, runs_dir / "data")
-    test_x, test_y, _ = _split_uint8("test", cfg.test_images, cfg.data_seed, runs_dir / "data")
+    train_x, train_y, train_boxes = _split_uint8("train", cfg.train_images, cfg.data_seed, runs_dir / "data", world)
+    test_x, test_y, _ = _split_uint8("test", cfg.test_images, cfg.data_seed, runs_dir / "data", world)
     torch.manual_seed(cfg.seed)
     net = mini_zoo.build(name).to(memory_format=torch.channels_last)
     decay = [p for p in net.parameters() if p.ndim > 1]
@@ -355,7 +376,7 @@ def _finish(name: str, net: nn.Module, cfg: Config, elapsed: float, test_x: torc
         "epochs": cfg.epochs,
         "seed": cfg.seed,
         "config": asdict(cfg),
-        "generator_version": mini.GENERATOR_VERSION,
+        "generator_version": cfg.generator_version,
         "torch_version": torch.__version__,
     }
     (weights_dir / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
@@ -375,15 +396,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weights-dir", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--world", type=int, choices=sorted(mini.WORLDS), default=mini.WORLD.version,
+                        help="the generator version to train on (default: the shipped one)")
     args = parser.parse_args(argv)
     if not args.model and not args.all:
         parser.error("give --model NAME or --all")
     torch.set_num_threads(args.threads)
+    world = mini.WORLDS[args.world]
     names = list(args.model or [])
     if args.all:
-        names += [n for n in TRAIN_ORDER if not mini_zoo.is_trained(n, args.weights_dir) and n not in names]
+        names += [n for n in TRAIN_ORDER if n not in names
+                  and not mini_zoo.is_trained(n, args.weights_dir, generator_version=world.version)]
     for name in names:
-        train(name, default_config(name, args.tiny, args.epochs), args.weights_dir, args.runs_dir)
+        train(name, default_config(name, args.tiny, args.epochs, world), args.weights_dir, args.runs_dir, world)
 
 
 if __name__ == "__main__":
