@@ -34,9 +34,10 @@ def register_builtins(registry: Registry, imagenet_root: Path | None = None, wei
         registry.add_metric(metric())
     for claim in PAPER_CLAIMS:
         registry.add_claim(claim)
-    from pytest_xai.models.mini_zoo import register_mini
+    from pytest_xai.models.mini_zoo import register_mini, register_mini_control
 
     register_mini(registry)
+    register_mini_control(registry)
     from pytest_xai.models.imagenet_zoo import register_imagenet
 
     register_imagenet(registry, imagenet_root, weights_dir)

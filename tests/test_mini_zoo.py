@@ -248,3 +248,21 @@ def test_the_committed_vanilla_resnet_matches_its_card():
         accuracy = (net((images - 0.5) / 0.5).argmax(1) == labels).float().mean().item()
     # the card's accuracy is on 2000 test images; 200 of them agree within sampling error
     assert abs(accuracy - card["clean_accuracy"]) < 0.1
+
+
+def test_mini_control_registers_the_placebo_as_resnets_robust_twin(tmp_path):
+    registry = Registry()
+    mini_zoo.register_mini_control(registry, tmp_path)
+    specs = {entry.name: entry.obj for entry in registry.models_of("mini-control")}
+    assert list(specs) == ["resnet", "resnet-r"]
+    assert (specs["resnet"].training, specs["resnet-r"].training) == ("vanilla", "robust")
+    assert specs["resnet-r"].arch == specs["resnet"].arch == "resnet"
+    assert specs["resnet-r"].weights.startswith("resnet-placebo.pt, not trained yet; a vanilla model (seed 1)")
+    assert specs["resnet-r"].method_params == {}, "the placebo takes a vanilla model's method settings"
+    with pytest.raises(MissingFile, match="resnet-placebo"):
+        specs["resnet-r"].loader()
+
+
+def test_the_placebo_trains_like_resnet_but_with_another_seed():
+    resnet, placebo = (default_config(n) for n in ("resnet", "resnet-placebo"))
+    assert placebo.seed != resnet.seed and replace(placebo, seed=resnet.seed) == resnet

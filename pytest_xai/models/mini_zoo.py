@@ -50,6 +50,7 @@ class MiniModelInfo:
     cam_layer: str         # dotted path of the last convolutional block
     gap_head: bool         # GAP + one linear layer right after ``cam_layer``
     attack_steps: int = 0  # PGD steps of the training attack (0: clean training)
+    seed: int = 0          # training seed (initialisation and batch order)
 
 
 _ARCHS: dict[str, tuple[str, str, bool]] = {   # arch: (class, cam_layer, gap_head)
@@ -74,6 +75,11 @@ def _zoo() -> dict[str, MiniModelInfo]:
 
 MINI_INFO: dict[str, MiniModelInfo] = _zoo()
 MINI_MODELS: tuple[str, ...] = tuple(MINI_INFO)
+# The `mini-control` benchmark's placebo: a second vanilla ResNet, trained like `resnet` but
+# with another seed, that `mini-control` registers as `resnet`'s robust twin. A claim about
+# robust vs vanilla models must not hold for it.
+PLACEBO = MiniModelInfo("resnet-placebo", "resnet", "vanilla", "layer4", True, seed=1)
+TRAINABLE: dict[str, MiniModelInfo] = {**MINI_INFO, PLACEBO.name: PLACEBO}
 
 # The role of the paper's Table A1 for this zoo: per-model method settings that differ
 # from the methods' defaults. We did not tune them per model as the paper's authors did;
@@ -282,7 +288,7 @@ def _init(net: nn.Module) -> None:
 
 def build(name: str) -> nn.Module:
     """The architecture of zoo model ``name``, randomly initialised (call ``torch.manual_seed`` first)."""
-    info, nets = MINI_INFO[name], _nets()
+    info, nets = TRAINABLE[name], _nets()
     if info.training == "advprop":
         net = nets["MiniResNet"](norm_layer=nets["DualBatchNorm2d"])
     else:
@@ -299,19 +305,38 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
         load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
         default_subset="cl", tags=("synthetic",), known_failures=KNOWN_FAILURES))
     for name, info in MINI_INFO.items():
-        trained = is_trained(name, weights_dir)
-        if trained:
-            weights = f"{name}.pt, trained by pytest_xai.models.train"
-        elif (Path(weights_dir) / f"{name}.json").is_file():
-            weights = f"{name}.pt, stale: trained on images of an older generator version"
-        else:
-            weights = f"{name}.pt, not trained yet"
-        registry.add_model(ModelSpec(
-            name=name, benchmark="mini", arch=info.arch, training=info.training,
-            loader=partial(load, name, weights_dir), weights=weights,
-            mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
-            card=card(name, weights_dir) if trained else {}, method_params=METHOD_PARAMS[info.training],
-            channels_last=True))
+        registry.add_model(_spec(name, "mini", info, info.training, weights_dir))
+
+
+def _spec(name: str, benchmark: str, info: MiniModelInfo, training: str, weights_dir: Path) -> ModelSpec:
+    """The spec of zoo model ``info.name`` registered as ``name`` with role ``training``."""
+    trained = is_trained(info.name, weights_dir)
+    if trained:
+        weights = f"{info.name}.pt, trained by pytest_xai.models.train"
+    elif (Path(weights_dir) / f"{info.name}.json").is_file():
+        weights = f"{info.name}.pt, stale: trained on images of an older generator version"
+    else:
+        weights = f"{info.name}.pt, not trained yet"
+    if training != info.training:
+        weights += f"; a {info.training} model (seed {info.seed}) registered as {training}: a placebo"
+    return ModelSpec(
+        name=name, benchmark=benchmark, arch=info.arch, training=training,
+        loader=partial(load, info.name, weights_dir), weights=weights,
+        mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
+        card=card(info.name, weights_dir) if trained else {}, method_params=METHOD_PARAMS[info.training],
+        channels_last=True)
+
+
+def register_mini_control(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
+    """Register `mini-control`: mini's images, `resnet`, and as its "robust" twin `resnet-r` the
+    placebo (a vanilla ResNet of another seed). Claims about robust models should not hold here."""
+    registry.add_benchmark(Benchmark(
+        name="mini-control", description="the mini images with a placebo pair: the vanilla resnet and, "
+                                         "registered as its robust twin, a vanilla resnet of another seed",
+        load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
+        default_subset="cl", tags=("synthetic", "control")))
+    registry.add_model(_spec("resnet", "mini-control", MINI_INFO["resnet"], "vanilla", weights_dir))
+    registry.add_model(_spec("resnet-r", "mini-control", PLACEBO, "robust", weights_dir))
 
 
 def is_trained(name: str, weights_dir: Path = WEIGHTS_DIR, generator_version: int | None = None) -> bool:

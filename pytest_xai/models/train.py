@@ -61,7 +61,7 @@ from pytest_xai.models.attacks import pgd_l2
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS_DIR = mini_zoo.WEIGHTS_DIR
 RUNS_DIR = REPO_ROOT / "runs"
-TRAIN_ORDER = ("resnet", "resnet-r", "alexnet", "alexnet-r", "googlenet", "googlenet-r", "densenet",
+TRAIN_ORDER = ("resnet", "resnet-r", "resnet-placebo", "alexnet", "alexnet-r", "googlenet", "googlenet-r", "densenet",
                "densenet-r", "mobilenet", "mobilenet-r", "resnet-pgd1", "resnet-pgd5")
 EPS = 3.0 * mini.IMAGE_SIZE / 224          # the paper's L2 eps 3.0 at 224 px, scaled to our size
 EVAL_STEP = 0.5 * mini.IMAGE_SIZE / 224     # the paper's step 0.5, scaled the same way
@@ -97,19 +97,19 @@ def default_config(name: str, tiny: bool = False, epochs: int | None = None,
     batches on a few images. Generator v3 has its own recipe (curriculum, eps 0.5 after clean
     epochs); every later world the v4 one (no curriculum, eps 1.0 ramped from the start)."""
     world = world or mini.WORLD
-    info = mini_zoo.MINI_INFO[name]
+    info = mini_zoo.TRAINABLE[name]
     lr = 1e-3 if info.arch == "alexnet" else 2e-3
     if tiny:
         return Config(epochs=epochs or 1, train_images=48, test_images=16, pgd_images=8, batch_size=16, lr=lr,
                       tight_epochs=0.2, curriculum=0.1, clean_epochs=0.3, ramp_epochs=0.3,
-                      generator_version=world.version)
+                      seed=info.seed, generator_version=world.version)
     if world.version == 3:
         return Config(epochs=epochs or {"vanilla": 8, "robust": 8, "advprop": 7}[info.training], lr=lr,
-                      generator_version=3)
+                      seed=info.seed, generator_version=3)
     epochs = epochs or 12
     return Config(epochs=epochs, train_images=20_000, batch_size=128, lr=lr, eps=1.0, clean_epochs=0.0,
                   ramp_epochs=0.4 * epochs, zoom=0.0, tight_epochs=0.0, curriculum=0.0,
-                  generator_version=world.version)
+                  seed=info.seed, generator_version=world.version)
 
 
 def count_macs(net: nn.Module, size: int = mini.IMAGE_SIZE) -> int:
@@ -272,7 +272,7 @@ def _clean_start(name: str, cfg: Config, runs_dir: Path) -> list[Path]:
     """A robust model's clean epochs are its vanilla twin's (same seed, data, config and
     updates until the attack starts), so it may start from the twin's checkpoint after
     them: ``[that checkpoint]`` if it exists with the same config, else ``[]``."""
-    info = mini_zoo.MINI_INFO[name]
+    info = mini_zoo.TRAINABLE[name]
     if info.training != "robust" or not float(cfg.clean_epochs).is_integer() or cfg.clean_epochs < 1:
         return []
     twin = runs_dir / info.arch / f"epoch-{int(cfg.clean_epochs):03d}.ckpt"
@@ -290,7 +290,7 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
     world = world or mini.WORLDS[cfg.generator_version]
     if world.version != cfg.generator_version:
         raise ValueError(f"world version {world.version} != config's generator_version {cfg.generator_version}")
-    info = mini_zoo.MINI_INFO[name]
+    info = mini_zoo.TRAINABLE[name]
     run_dir = runs_dir / name
     run_dir.mkdir(parents=True, exist_ok=True)
     train_x, train_y, train_boxes = _split_uint8("train", cfg.train_images, cfg.data_seed, runs_dir / "data", world)
@@ -350,7 +350,7 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
 def _finish(name: str, net: nn.Module, cfg: Config, elapsed: float, test_x: torch.Tensor, test_y: torch.Tensor,
             weights_dir: Path) -> dict:
     """Evaluate the trained model and write its weights and card."""
-    info = mini_zoo.MINI_INFO[name]
+    info = mini_zoo.TRAINABLE[name]
     stats = evaluate(net, test_x, test_y)
     print(f"[{name}] PGD-L2 evaluation on {cfg.pgd_images} test images ...", flush=True)
     adv_acc = pgd_accuracy(net, test_x[:cfg.pgd_images], test_y[:cfg.pgd_images])
@@ -388,7 +388,7 @@ def _finish(name: str, net: nn.Module, cfg: Config, elapsed: float, test_x: torc
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", action="append", choices=mini_zoo.MINI_MODELS, help="repeatable")
+    parser.add_argument("--model", action="append", choices=tuple(mini_zoo.TRAINABLE), help="repeatable")
     parser.add_argument("--all", action="store_true",
                         help="every zoo model without current weights yet (none, or for an older generator version)")
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs")
