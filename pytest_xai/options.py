@@ -105,6 +105,27 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _seed(raw: str) -> int:
+    value = int(raw)
+    if value < 0:  # numpy's and torch's generators take no negative seeds
+        raise ValueError(raw)
+    return value
+
+
+def _check_cuda(device: str) -> None:
+    """A device that names CUDA must exist here: asking for it is not "use it if present"
+    (that is ``auto``), so its absence is a usage error, not a run of skipped cells."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise pytest.UsageError(f"--xai-device: {device!r} asked for CUDA, which this machine does not have "
+                                f"(torch {torch.__version__} sees no GPU); use auto to take CUDA only when present")
+    index = int(device.partition(":")[2] or 0)
+    if index >= torch.cuda.device_count():
+        raise pytest.UsageError(f"--xai-device: invalid value {device!r}; this machine has "
+                                f"{torch.cuda.device_count()} CUDA device(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}")
+
+
 def _shard(raw: str) -> tuple[int, int]:
     k, n = (int(part) for part in raw.split("/"))
     if not 1 <= k <= n:
@@ -141,6 +162,8 @@ def read_config(config: pytest.Config) -> XaiConfig:
     device = _value(config, "device")
     if not _DEVICE.match(device):
         raise pytest.UsageError(f"--xai-device: invalid value {device!r}; expected auto, cpu, cuda or cuda:N")
+    if device.startswith("cuda"):
+        _check_cuda(device)
     profile = _value(config, "profile")
     if profile not in PROFILES:
         raise pytest.UsageError(f"--xai-profile: invalid value {profile!r}; expected {', '.join(PROFILES)}")
@@ -163,7 +186,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
         profile=profile,
         subset=subset,
         images=_parse("images", images, _positive_int, "a positive integer") if images else None,
-        seed=_parse("seed", _value(config, "seed"), int, "an integer"),
+        seed=_parse("seed", _value(config, "seed"), _seed, "a non-negative integer"),
         report=root / _value(config, "report"),
         cache_dir=root / _value(config, "cache-dir"),
         report_html=root / _value(config, "report-html") if _value(config, "report-html") else None,

@@ -72,7 +72,8 @@ def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, 
 
 
 @pytest.mark.parametrize(("option", "value"), [("--xai-images", "0"), ("--xai-images", "ten"),
-                                               ("--xai-seed", "1.5"), ("--xai-device", "gpu"),
+                                               ("--xai-seed", "1.5"), ("--xai-seed", "-5"),
+                                               ("--xai-device", "gpu"),
                                                ("--xai-profile", "quick"), ("--xai-shard", "3/2"),
                                                ("--xai-shard", "1of2"),
                                                ("--xai-baseline-alpha", "1.5")])
@@ -80,6 +81,18 @@ def test_malformed_values_are_usage_errors(pytester: pytest.Pytester, option: st
     result = pytester.runpytest("--xai-models=all", f"{option}={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{option}*{value!r}*"])
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:0"])
+def test_asking_for_cuda_where_there_is_none_is_a_usage_error(pytester: pytest.Pytester, device: str) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = pytester.runpytest("--xai-models=all", "--xai-benchmark=smoke", f"--xai-device={device}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--xai-device: {device!r} asked for CUDA, which this machine does not have*"])
+    assert not (pytester.path / "reports").exists()
 
 
 def test_grid_is_off_without_a_selection(pytester: pytest.Pytester) -> None:
