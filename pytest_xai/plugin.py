@@ -103,10 +103,7 @@ def xai_device(pytestconfig: pytest.Config) -> "torch.device":
     """The device the grid runs on (``--xai-device``; auto = CUDA when present, else CPU)."""
     from pytest_xai.runner import resolve_device
 
-    try:
-        return resolve_device(read_config(pytestconfig).device)
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
+    return resolve_device(read_config(pytestconfig).device)
 
 
 @pytest.fixture(scope="session")

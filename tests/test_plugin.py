@@ -269,16 +269,6 @@ def pytest_xai_register(registry):
     assert "returned maps of shape" in cells[1]["message"]
 
 
-def test_cuda_request_without_cuda_skips_with_reason(pytester: pytest.Pytester) -> None:
-    torch = pytest.importorskip("torch")
-    if torch.cuda.is_available():
-        pytest.skip("this machine has CUDA")
-    result = pytester.runpytest("--xai-models=smoke-gap", FAST_METHODS, "--xai-metrics=wsl", "--xai-device=cuda",
-                                "-rs", *SMALL)
-    result.assert_outcomes(skipped=2)
-    result.stdout.fnmatch_lines(["*--xai-device=cuda: CUDA is not available on this machine*"])
-
-
 def test_installed_package_registers_through_the_entry_point_group(pytester: pytest.Pytester,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     site = pytester.mkdir("site")
