@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,16 @@ def _compare(args: argparse.Namespace) -> int:
     return 1 if any(row["worse"] for row in rows) else 0
 
 
+def _alpha(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"invalid value {raw!r}: a significance level is in (0, 1)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pytest-xai", description=__doc__.strip().splitlines()[0] + " "
                                      "Run the benchmark itself with pytest, e.g. `pytest benchmarks --xai-models=all`.")
@@ -80,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="per-cell deltas; exit 1 if a cell got significantly worse")
     compare.add_argument("base")
     compare.add_argument("new")
-    compare.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
+    compare.add_argument("--alpha", type=_alpha, default=0.01, help="significance level in (0, 1) (default 0.01)")
     compare.set_defaults(run=_compare)
     return parser
 

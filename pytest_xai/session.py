@@ -50,6 +50,8 @@ def format_listing(registry: Registry) -> str:
                            ("metrics", registry.metrics)):
         lines.append(f"{title}:")
         lines += [f"  {e.name:<24} [{', '.join(e.tags)}]" for e in catalog]
+    lines.append("claims:")
+    lines += [f"  {e.name:<24} [{', '.join(e.tags)}]  {e.obj.statement} ({e.obj.source})" for e in registry.claims]
     for bench in registry.benchmarks:
         lines.append(f"models of benchmark {bench.name!r}:")
         lines += [f"  {e.name:<24} [{', '.join(e.tags)}]  weights: {e.obj.weights}"

@@ -52,7 +52,8 @@ def test_list_prints_everything_and_exits_0(pytester: pytest.Pytester) -> None:
     # ("[" starts a character class in fnmatch patterns, hence "[[]".)
     result.stdout.fnmatch_lines(["benchmarks:", "  smoke * [[]synthetic]", "methods:", "  gradient * [[]gradient]",
                                  "  gradcam * [[]cam]", "metrics:", "  pointing_game *", "  deletion *",
-                                 "models of benchmark 'smoke':", "  smoke-gap * [[]untrained, smoke-gap]*"])
+                                 "claims:", "  F1a * Robust models beat their vanilla twins*(Nourelahi et al. 2022*",
+                                 "  F6 *", "models of benchmark 'smoke':", "  smoke-gap * [[]untrained, smoke-gap]*"])
 
 
 @pytest.mark.parametrize(("option", "bad", "listed"), [

@@ -56,6 +56,16 @@ def test_compare_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "1 of 1 cells significantly worse" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("alpha", ["2", "0", "-0.1", "nan", "one"])
+def test_compare_refuses_an_alpha_outside_0_1(tmp_path: Path, capsys: pytest.CaptureFixture[str], alpha: str) -> None:
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(BASE))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", str(base), str(base), "--alpha", alpha])
+    assert exit_info.value.code == 2
+    assert f"invalid value {alpha!r}: a significance level is in (0, 1)" in capsys.readouterr().err
+
+
 def test_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.json"
     bogus.write_text("{}")
