@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from pytest_xai.methods.base import Method, configured
+from pytest_xai.methods.base import Method, checked_maps, configured
 from pytest_xai.methods.reference import reference_for
 from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry
@@ -183,10 +183,7 @@ class Runner:
                 x = loaded.normalize(image_set.images[lo:lo + method.batch_size].to(self.device))
                 t = image_set.labels[lo:lo + method.batch_size].to(self.device)
                 maps = method.explain(loaded, x, t, self.cfg.seed)
-                if tuple(maps.shape) != (x.shape[0], x.shape[2], x.shape[3]):
-                    raise ValueError(f"method {method.name!r} returned maps of shape {tuple(maps.shape)}; "
-                                     f"expected {(x.shape[0], x.shape[2], x.shape[3])} ([B, H, W])")
-                chunks.append(maps.detach().float().cpu())
+                chunks.append(checked_maps(method.name, maps, (x.shape[0], x.shape[2], x.shape[3])))
             buffer = io.BytesIO()
             torch.save({"maps": torch.cat(chunks), "seconds": time.perf_counter() - start}, buffer)
             return buffer.getvalue()

@@ -254,6 +254,36 @@ def pytest_xai_register(registry):
     assert "no global-average-pooling head" in cells[1]["message"]
 
 
+def test_a_users_explainer_is_checked_at_its_boundary(pytester: pytest.Pytester) -> None:
+    """numpy maps are taken as they are; None and NaN maps fail that explainer's own cells
+    with a message naming it, what it returned and what was expected."""
+    pytester.makeconftest('''
+import math, torch
+
+def pytest_xai_register(registry):
+    @registry.method("as_numpy", group="other")
+    def as_numpy(model, images, targets):
+        return images.mean(1).cpu().numpy()
+
+    @registry.method("nothing", group="other")
+    def nothing(model, images, targets):
+        return None
+
+    @registry.method("nan_maps", group="other")
+    def nan_maps(model, images, targets):
+        return torch.full(images.shape[:1] + images.shape[2:], math.nan)
+''')
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=as_numpy,nothing,nan_maps",
+                                "--xai-metrics=pointing_game", *SMALL)
+    result.assert_outcomes(passed=1, failed=2)
+    cells = {c["method"]: c for c in report_of(pytester)["cells"]}
+    assert cells["as_numpy"]["outcome"] == "passed"
+    assert "method 'nothing' returned NoneType; expected a torch.Tensor or numpy array of maps of shape (6, " \
+        in cells["nothing"]["message"]
+    assert "method 'nan_maps' returned maps with" in cells["nan_maps"]["message"]
+    assert "non-finite values (NaN or inf)" in cells["nan_maps"]["message"]
+
+
 def test_broken_method_fails_its_cells_and_the_report_is_still_written(pytester: pytest.Pytester) -> None:
     pytester.makeconftest('''
 def pytest_xai_register(registry):

@@ -97,6 +97,30 @@ class FunctionMethod(Method):
         return self.fn(model, images, targets)
 
 
+def checked_maps(method: str, maps: Any, expected: tuple[int, int, int]) -> "torch.Tensor":
+    """An explainer's output as float32 maps on the CPU, checked at the boundary: a tensor or
+    a numpy array of shape ``expected`` ([B, H, W]) with finite values. Anything else is a
+    ValueError naming the method, what it returned and what was expected, so that a user's
+    broken explainer fails its own cells with a message that says why."""
+    import numpy as np
+    import torch
+
+    if isinstance(maps, np.ndarray) and maps.dtype.kind in "biuf":
+        maps = torch.from_numpy(maps)
+    if not isinstance(maps, torch.Tensor):
+        raise ValueError(f"method {method!r} returned {type(maps).__name__}; expected a torch.Tensor or numpy "
+                         f"array of maps of shape {expected} ([B, H, W])")
+    if tuple(maps.shape) != expected:
+        raise ValueError(f"method {method!r} returned maps of shape {tuple(maps.shape)}; expected {expected} "
+                         "([B, H, W])")
+    maps = maps.detach().float().cpu()
+    bad = int((~torch.isfinite(maps)).sum())
+    if bad:
+        raise ValueError(f"method {method!r} returned maps with {bad} non-finite values (NaN or inf) of "
+                         f"{maps.numel()}; expected finite maps")
+    return maps
+
+
 def configured(method: Method, spec: "ModelSpec", profile: str) -> Method:
     """``method`` with the model's own hyperparameters (its benchmark's Table A1 row),
     then the run's profile."""
