@@ -6,21 +6,19 @@ Run the benchmark itself with pytest, e.g. ``pytest benchmarks --xai-models=all`
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from pytest_xai.report.writer import ReportError, read_report
+
 
 def _load(path: str) -> dict[str, Any]:
     try:
-        report = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"pytest-xai: cannot read report {path}: {exc}") from None
-    if not isinstance(report, dict) or not str(report.get("schema", "")).startswith("pytest-xai/"):
-        raise SystemExit(f"pytest-xai: {path} is not a pytest-xai report (no 'schema' field)")
-    return report
+        return read_report(path)
+    except ReportError as exc:
+        raise SystemExit(f"pytest-xai: {exc}") from None
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -47,6 +47,13 @@ def pytest_configure(config: pytest.Config) -> None:
     cfg = read_config(config)
     if not cfg.models:
         return
+    if cfg.baseline is not None and not cfg.update_baseline:
+        from pytest_xai.report.writer import ReportError, read_report
+
+        try:
+            read_report(cfg.baseline)
+        except ReportError as exc:
+            raise pytest.UsageError(f"--xai-baseline: {exc}") from None
     registry = build_registry(config)
     try:
         grid = select_grid(registry, cfg)

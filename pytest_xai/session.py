@@ -108,8 +108,13 @@ class XaiSession:
             elif report.skipped and isinstance(report.longrepr, tuple):
                 record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write the JSON report, on the controller only, also when cells failed."""
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write the JSON report, on the controller only, also when cells failed.
+
+        A run that did not finish (interrupted, an internal error, a cell without an
+        outcome) never replaces the report: its partial report goes to NAME.partial.json,
+        marked ``partial``. The baseline is rewritten only by a run in which every cell of
+        the grid ran and none failed."""
         if self.is_worker or not (self.records or self.claim_records):
             return
         models = [self.registry.models_of(self.grid.benchmark)[name].describe() for name in self.grid.models]
@@ -124,6 +129,15 @@ class XaiSession:
                   "class_names": list(self.registry.benchmarks[self.grid.benchmark].class_names)}
         claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]
         report = build_report(config, models, list(self.records.values()), claims)
+        unfinished = sum("outcome" not in r for r in self.records.values())
+        if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR) or unfinished:
+            why = (f"the run ended with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name.lower()}) "
+                   f"after {len(self.records) - unfinished} of {len(self.grid.cells)} cells")
+            partial = self.cfg.report.with_name(self.cfg.report.stem + ".partial.json")
+            write_report(partial, {**report, "partial": why})
+            said = [f"partial report written to {partial}: {why}; {self.cfg.report} and the baseline are untouched"]
+            self._say(session, said)
+            return
         write_report(self.cfg.report, report)
         said = [f"report written to {self.cfg.report}"]
         if self.cfg.report_html is not None:
@@ -131,9 +145,23 @@ class XaiSession:
 
             said.append(f"page written to {write_page(report, self.cfg.report_html, cache_dir=self.cfg.cache_dir)}")
         if self.cfg.update_baseline and self.cfg.baseline is not None:
-            write_report(self.cfg.baseline, report)
-            said.append(f"baseline {self.cfg.baseline} rewritten ({len(report['cells'])} cells)")
+            outcomes = [r.get("outcome") for r in self.records.values()]
+            refused = (f"{outcomes.count('failed') + outcomes.count('error')} cells failed"
+                       if {"failed", "error"} & set(outcomes) else
+                       f"only {len(outcomes)} of the grid's {len(self.grid.cells)} cells ran"
+                       if len(outcomes) < len(self.grid.cells) else
+                       "no cell passed" if "passed" not in outcomes else "")
+            if refused:
+                said.append(f"baseline {self.cfg.baseline} NOT rewritten: {refused} "
+                            "(a baseline is written only by a run of the whole grid without failures)")
+            else:
+                write_report(self.cfg.baseline, report)
+                said.append(f"baseline {self.cfg.baseline} rewritten ({len(report['cells'])} cells)")
+        self._say(session, said)
+
+    @staticmethod
+    def _say(session: pytest.Session, lines: list[str]) -> None:
         writer = session.config.get_terminal_writer()
         writer.line()
-        for line in said:
+        for line in lines:
             writer.line(f"pytest-xai: {line}")

@@ -437,6 +437,66 @@ def test_update_baseline_then_it_is_the_default(pytester: pytest.Pytester) -> No
     assert report_of(pytester)["cells"][0]["baseline"] is None
 
 
+INTERRUPTING_METHOD = '''
+def pytest_xai_register(registry):
+    @registry.method("ctrl_c", group="other")
+    def ctrl_c(model, images, targets):
+        raise KeyboardInterrupt  # what SIGINT raises in the main thread while maps are computed
+'''
+
+
+def test_an_interrupted_run_leaves_report_and_baseline_as_they_were(pytester: pytest.Pytester) -> None:
+    args = ["--xai-models=smoke-gap", "--xai-methods=gradient,ctrl_c", "--xai-metrics=wsl", *SMALL]
+    pytester.makeconftest(INTERRUPTING_METHOD)
+    pytester.runpytest(*args[:1], "--xai-methods=gradient", *args[2:], "--xai-update-baseline").assert_outcomes(passed=1)
+    report, baseline = pytester.path / "reports" / "xai-report.json", pytester.path / "reports" / "baseline-smoke.json"
+    before = report.read_bytes(), baseline.read_bytes()
+    for extra in ([], ["--xai-update-baseline"]):
+        result = pytester.runpytest_subprocess(*args, *extra)  # in-process, the interrupt would reach this test
+        assert result.ret == pytest.ExitCode.INTERRUPTED
+        assert (report.read_bytes(), baseline.read_bytes()) == before
+        result.stdout.fnmatch_lines(["*pytest-xai: partial report written to *xai-report.partial.json: the run ended "
+                                     "with exit status 2 (interrupted) after 1 of 2 cells; *untouched*"])
+        partial = json.loads((pytester.path / "reports" / "xai-report.partial.json").read_text())
+        assert partial["partial"].startswith("the run ended with exit status 2")
+        assert [(c["method"], c.get("outcome")) for c in partial["cells"]] == [("gradient", "passed"), ("ctrl_c", None)]
+    # the partial report is refused where a report is read
+    refused = pytester.runpytest(*args[:1], "--xai-methods=gradient", *args[2:],
+                                 "--xai-baseline=reports/xai-report.partial.json")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*--xai-baseline: *xai-report.partial.json: a partial report (the run ended*"])
+
+
+def test_the_baseline_is_rewritten_only_by_a_whole_grid_without_failures(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+def pytest_xai_register(registry):
+    @registry.method("wrong_shape", group="other")
+    def wrong_shape(model, images, targets):
+        return images
+''')
+    base = ["--xai-models=smoke-gap", "--xai-metrics=wsl", "--xai-update-baseline", *SMALL]
+    baseline = pytester.path / "reports" / "baseline-smoke.json"
+    for methods, extra, why in (
+            ("gradient,wrong_shape", [], "1 cells failed"),
+            ("gradient,gradcam", ["-k", "test_cell and gradcam"], "only 1 of the grid's 2 cells ran"),
+            ("cam", ["--xai-models=smoke-flat"], "no cell passed")):
+        result = pytester.runpytest(*base, f"--xai-methods={methods}", *extra)
+        result.stdout.fnmatch_lines([f"*pytest-xai: baseline *baseline-smoke.json NOT rewritten: {why}*"])
+        assert not baseline.exists()
+    pytester.runpytest(*base, "--xai-methods=gradient,gradcam")
+    assert baseline.exists()
+
+
+@pytest.mark.parametrize(("content", "why"), [(None, "cannot read it"), ('{"a": 1}', "not a pytest-xai report")])
+def test_a_baseline_that_is_not_a_report_is_a_usage_error(pytester: pytest.Pytester, content: str | None,
+                                                          why: str) -> None:
+    if content is not None:
+        pytester.makefile(".json", bogus=content)
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-baseline=bogus.json", *SMALL)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--xai-baseline: *bogus.json: {why}*"])
+
+
 def test_merged_shards_equal_the_unsharded_report(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TWINS_CONFTEST)
     args = ["--xai-benchmark=smoke", "--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-images=6",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_xai.cli import main
+from pytest_xai.report.baseline import load_baseline
 from pytest_xai.report.compare import compare_reports, format_comparison
+from pytest_xai.report.writer import ReportError
 
 IDS = [f"img-{i}" for i in range(30)]
 
@@ -66,13 +69,27 @@ def test_compare_refuses_an_alpha_outside_0_1(tmp_path: Path, capsys: pytest.Cap
     assert f"invalid value {alpha!r}: a significance level is in (0, 1)" in capsys.readouterr().err
 
 
-def test_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
-    bogus = tmp_path / "bogus.json"
-    bogus.write_text("{}")
-    with pytest.raises(SystemExit, match="not a pytest-xai report"):
-        main(["compare", str(bogus), str(bogus)])
-    with pytest.raises(SystemExit, match="cannot read report"):
-        main(["show", str(tmp_path / "absent.json")])
+@pytest.mark.parametrize(("content", "why"), [
+    (None, "cannot read it (No such file or directory)"),
+    ("", "not JSON"),
+    ("{not json", "not JSON"),
+    ("[1, 2]", "not a pytest-xai report (no 'schema' field)"),
+    ("{}", "not a pytest-xai report (no 'schema' field)"),
+    (json.dumps({**BASE, "schema": "pytest-xai/0"}), "schema 'pytest-xai/0'; this pytest-xai reads 'pytest-xai/1'"),
+    (json.dumps({**BASE, "partial": "interrupted"}), "a partial report (interrupted)"),
+])
+def test_every_report_reader_refuses_what_is_not_a_complete_report(tmp_path: Path, content: str | None,
+                                                                   why: str) -> None:
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_text(content)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(BASE))
+    for argv in (["show", str(bad)], ["compare", str(good), str(bad)], ["merge", str(bad), "-o", str(tmp_path / "m")]):
+        with pytest.raises(SystemExit, match=re.escape(f"pytest-xai: {bad}: {why}")):
+            main(argv)
+    with pytest.raises(ReportError, match=re.escape(why)):
+        load_baseline(bad)
 
 
 def test_cell_check_compares_like_with_like_only() -> None:

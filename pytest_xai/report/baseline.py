@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 from typing import Any
 
+from pytest_xai.report.writer import read_report
 from pytest_xai.stats import paired_one_sided_p, unpaired_one_sided_p
 
 CellKey = tuple[str, str, str]
@@ -20,12 +20,8 @@ def cells_by_key(report: dict[str, Any]) -> dict[CellKey, dict[str, Any]]:
 
 
 def load_baseline(path: Path) -> dict[CellKey, dict[str, Any]]:
-    """The cells of the baseline report at ``path``."""
-    try:
-        report = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"--xai-baseline {path}: cannot read a pytest-xai report ({exc})") from None
-    return cells_by_key(report)
+    """The cells of the baseline report at ``path`` (a complete report: see ``read_report``)."""
+    return cells_by_key(read_report(path))
 
 
 def compare_cell(base: dict[str, Any] | None, scores: list[float], image_ids: list[str] | None,

@@ -2,7 +2,9 @@
 
 Schema ``pytest-xai/1``::
 
-    {"schema", "environment": {python, platform, packages, device},
+    {"schema", "partial" (only in a report of an interrupted run: why; such a report is
+     written beside the normal one, as NAME.partial.json, and refused by every reader),
+     "environment": {python, platform, packages, device},
      "config": {benchmark, models, methods, metrics, claims, images, seed, device, profile,
                 subset, baseline, cache_dir, class_names},
      "models": [{name, arch, training, tags, weights, card, subset, cl_group, image_ids,
@@ -70,6 +72,31 @@ def build_report(config: dict[str, Any], models: list[dict[str, Any]], cells: li
         "cells": clean_cells,
         "claims": claims or [],
     })
+
+
+class ReportError(ValueError):
+    """A file that is not a complete pytest-xai report; the message names the file and why."""
+
+
+def read_report(path: Path | str) -> dict[str, Any]:
+    """The report at ``path``, refused with a :class:`ReportError` when it is missing,
+    unreadable, not JSON, not a pytest-xai report, of another schema version, or partial
+    (written by an interrupted run)."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        report = json.loads(text)
+    except ValueError as exc:
+        raise ReportError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(report, dict) or "schema" not in report:
+        raise ReportError(f"{path}: not a pytest-xai report (no 'schema' field)")
+    if report["schema"] != SCHEMA:
+        raise ReportError(f"{path}: schema {report['schema']!r}; this pytest-xai reads {SCHEMA!r}")
+    if report.get("partial"):
+        raise ReportError(f"{path}: a partial report ({report['partial']}); rerun to get a complete one")
+    return report
 
 
 def write_report(path: Path, report: dict[str, Any]) -> None:
