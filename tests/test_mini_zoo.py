@@ -266,3 +266,26 @@ def test_mini_control_registers_the_placebo_as_resnets_robust_twin(tmp_path):
 def test_the_placebo_trains_like_resnet_but_with_another_seed():
     resnet, placebo = (default_config(n) for n in ("resnet", "resnet-placebo"))
     assert placebo.seed != resnet.seed and replace(placebo, seed=resnet.seed) == resnet
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""])
+def test_a_corrupt_card_names_its_file_and_the_rebuild_command_and_affects_only_its_model(tmp_path, content):
+    shutil.copy(mini_zoo.WEIGHTS_DIR / "resnet.pt", tmp_path / "resnet.pt")
+    shutil.copy(mini_zoo.WEIGHTS_DIR / "resnet.json", tmp_path / "resnet.json")
+    (tmp_path / "densenet.json").write_text(content)
+    registry = Registry()
+    mini_zoo.register_mini(registry, tmp_path)                  # registering all 12 models does not stop here
+    specs = {entry.name: entry.obj for entry in registry.models_of("mini")}
+    assert specs["densenet"].weights == "densenet.pt, its card densenet.json is corrupt"
+    assert specs["resnet"].loader() is not None                 # the other models load
+    (tmp_path / "densenet.pt").write_bytes(b"")
+    with pytest.raises(mini_zoo.CorruptFile, match=r"model densenet: its card .*densenet.json is corrupt .*; "
+                                                   r"rebuild it with `python -m pytest_xai.models.train --model densenet`"):
+        specs["densenet"].loader()
+
+
+def test_weights_that_do_not_match_their_card_name_the_rebuild_command(tmp_path):
+    shutil.copy(mini_zoo.WEIGHTS_DIR / "resnet.json", tmp_path / "resnet.json")
+    (tmp_path / "resnet.pt").write_bytes(b"truncated")
+    with pytest.raises(mini_zoo.CorruptFile, match=r"does not match the sha256 of its card; retrain it with"):
+        mini_zoo.load("resnet", tmp_path)

@@ -310,21 +310,27 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
 
 def _spec(name: str, benchmark: str, info: MiniModelInfo, training: str, weights_dir: Path) -> ModelSpec:
     """The spec of zoo model ``info.name`` registered as ``name`` with role ``training``."""
-    trained = is_trained(info.name, weights_dir)
-    if trained:
-        weights = f"{info.name}.pt, trained by pytest_xai.models.train"
-    elif (Path(weights_dir) / f"{info.name}.json").is_file():
-        weights = f"{info.name}.pt, stale: trained on images of an older generator version"
-    else:
-        weights = f"{info.name}.pt, not trained yet"
+    weights, model_card = _weights_state(info.name, weights_dir)
     if training != info.training:
         weights += f"; a {info.training} model (seed {info.seed}) registered as {training}: a placebo"
     return ModelSpec(
         name=name, benchmark=benchmark, arch=info.arch, training=training,
         loader=partial(load, info.name, weights_dir), weights=weights,
         mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
-        card=card(info.name, weights_dir) if trained else {}, method_params=METHOD_PARAMS[info.training],
-        channels_last=True)
+        card=model_card, method_params=METHOD_PARAMS[info.training], channels_last=True)
+
+
+def _weights_state(name: str, weights_dir: Path) -> tuple[str, dict]:
+    """What the listing says of ``name``'s weights, and its card when it is trained."""
+    if not (Path(weights_dir) / f"{name}.json").is_file():
+        return f"{name}.pt, not trained yet", {}
+    try:
+        model_card = card(name, weights_dir)
+    except CorruptFile:
+        return f"{name}.pt, its card {name}.json is corrupt", {}
+    if model_card.get("generator_version") != mini_data.WORLD.version:
+        return f"{name}.pt, stale: trained on images of an older generator version", {}
+    return f"{name}.pt, trained by pytest_xai.models.train", model_card
 
 
 def register_mini_control(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
@@ -340,15 +346,31 @@ def register_mini_control(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -
 
 
 def is_trained(name: str, weights_dir: Path = WEIGHTS_DIR, generator_version: int | None = None) -> bool:
-    """Whether ``name`` has a card, made on images of ``generator_version`` (default: the shipped world's)."""
+    """Whether ``name`` has a readable card, made on images of ``generator_version`` (default:
+    the shipped world's). A corrupt card counts as not trained; ``load`` says what is wrong."""
     path = Path(weights_dir) / f"{name}.json"
     version = mini_data.WORLD.version if generator_version is None else generator_version
-    return path.is_file() and card(name, weights_dir).get("generator_version") == version
+    try:
+        return path.is_file() and card(name, weights_dir).get("generator_version") == version
+    except CorruptFile:
+        return False
+
+
+class CorruptFile(ValueError):
+    """A shipped weights file or model card that cannot be used; the message says how to rebuild it."""
 
 
 def card(name: str, weights_dir: Path = WEIGHTS_DIR) -> dict:
     """The model card ``NAME.json`` written by training (accuracy, PGD accuracy, MACs, ...)."""
-    return json.loads((Path(weights_dir) / f"{name}.json").read_text())
+    path = Path(weights_dir) / f"{name}.json"
+    try:
+        content = json.loads(path.read_text())
+        if not isinstance(content, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CorruptFile(f"model {name}: its card {path} is corrupt ({exc}); rebuild it with "
+                          f"`python -m pytest_xai.models.train --model {name}`") from None
+    return content
 
 
 def load(name: str, weights_dir: Path = WEIGHTS_DIR) -> nn.Module:
@@ -364,13 +386,14 @@ def load(name: str, weights_dir: Path = WEIGHTS_DIR) -> nn.Module:
     how = f"train it with `python -m pytest_xai.models.train --model {name}`"
     if not path.is_file() or not (Path(weights_dir) / f"{name}.json").is_file():
         raise MissingFile(f"model {name}: {path} or its card {name}.json is missing; {how}")
+    card(name, weights_dir)  # a corrupt card raises CorruptFile naming it
     if not is_trained(name, weights_dir):
         raise MissingFile(f"model {name} was trained on images of generator version "
                           f"{card(name, weights_dir).get('generator_version')}, the data is now version "
                           f"{mini_data.GENERATOR_VERSION}: re{how}")
     blob = path.read_bytes()
-    if hashlib.sha256(blob).hexdigest() != card(name, weights_dir)["sha256"]:
-        raise ValueError(f"{path}: sha256 does not match its model card")
+    if hashlib.sha256(blob).hexdigest() != card(name, weights_dir).get("sha256"):
+        raise CorruptFile(f"model {name}: {path} does not match the sha256 of its card; re{how}")
     net = build(name)
     state = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
     net.load_state_dict({key: value.float() if value.is_floating_point() else value for key, value in state.items()})
