@@ -34,6 +34,23 @@ if TYPE_CHECKING:
     from pytest_xai.models.spec import LoadedModel
 
 
+def cell_failure(record: dict[str, Any]) -> str | None:
+    """Why an evaluated cell fails (None: it passes): one finite score per image within the
+    metric's bounds, and not significantly worse than its baseline entry."""
+    low, high = record["bounds"]
+    scores = record["scores"]
+    if not (record["n"] == len(record["model_info"]["image_ids"]) > 0):
+        return "expected one score per image"
+    bad = [(i, s) for i, s in enumerate(scores) if not (math.isfinite(s) and low <= s <= high)]
+    if bad:
+        return f"scores not finite or outside [{low}, {high}] (image index, score): {bad[:10]}"
+    baseline = record["baseline"]
+    if baseline is not None and baseline["worse"]:
+        return (f"significantly worse than the baseline: mean {record['mean']:.4f} vs {baseline['mean']:.4f} "
+                f"({baseline['test']} one-sided p = {baseline['p_value']:.2g} < alpha {baseline['alpha']})")
+    return None
+
+
 def resolve_device(name: str) -> "torch.device":
     """``auto`` -> cuda when available, else cpu; other names as they are (the options
     already refused a CUDA device this machine does not have)."""

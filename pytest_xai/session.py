@@ -13,7 +13,7 @@ import pytest
 
 from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry
-from pytest_xai.report.writer import build_report, write_report
+from pytest_xai.report.writer import build_report, report_config, write_report
 from pytest_xai.selection import Cell, Grid
 
 CELL_PROPERTY = "xai_cell"
@@ -57,13 +57,6 @@ def format_listing(registry: Registry) -> str:
         lines += [f"  {e.name:<24} [{', '.join(e.tags)}]  weights: {e.obj.weights}"
                   for e in registry.models_of(bench.name)]
     return "\n".join(lines)
-
-
-def _shown(path: Path, root: Path) -> str:
-    """``path`` relative to the rootdir when inside it, so that reports (and the committed
-    baseline) do not depend on where the repository was cloned; tools that read a path
-    back from a report (the score store for figures) run from the rootdir."""
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 @dataclass(eq=False)  # identity-hashed: it is registered as a pytest plugin
@@ -118,15 +111,7 @@ class XaiSession:
         if self.is_worker or not (self.records or self.claim_records):
             return
         models = [self.registry.models_of(self.grid.benchmark)[name].describe() for name in self.grid.models]
-        config = {"benchmark": self.grid.benchmark, "models": list(self.grid.models),
-                  "methods": list(self.grid.methods), "metrics": list(self.grid.metrics),
-                  "claims": list(self.grid.claims),
-                  "shard": f"{self.grid.shard[0]}/{self.grid.shard[1]}" if self.grid.shard else None,
-                  "images": self.cfg.images or self.registry.benchmarks[self.grid.benchmark].default_images,
-                  "seed": self.cfg.seed, "device": self.cfg.device, "profile": self.cfg.profile, "subset": self.cfg.subset,
-                  "baseline": _shown(self.cfg.baseline, session.config.rootpath) if self.cfg.baseline else None,
-                  "cache_dir": _shown(self.cfg.cache_dir, session.config.rootpath),
-                  "class_names": list(self.registry.benchmarks[self.grid.benchmark].class_names)}
+        config = report_config(self.cfg, self.registry, self.grid, session.config.rootpath)
         claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]
         report = build_report(config, models, list(self.records.values()), claims)
         unfinished = sum("outcome" not in r for r in self.records.values())

@@ -31,9 +31,14 @@ import math
 import platform
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_xai.store import write_atomic
+
+if TYPE_CHECKING:
+    from pytest_xai.options import XaiConfig
+    from pytest_xai.registry import Registry
+    from pytest_xai.selection import Grid
 
 SCHEMA = "pytest-xai/1"
 PACKAGES = ("pytest-xai", "pytest", "torch", "torchvision", "numpy", "scipy", "grad-cam", "torchray",
@@ -50,6 +55,24 @@ def environment(device: str | None) -> dict[str, Any]:
             versions[name] = None
     return {"python": platform.python_version(), "platform": platform.platform(terse=True),
             "packages": versions, "device": device}
+
+
+def report_config(cfg: XaiConfig, registry: Registry, grid: Grid, root: Path) -> dict[str, Any]:
+    """The report's ``config`` entry for a run of ``grid`` under ``cfg``. Paths inside ``root``
+    (the rootdir) are given relative to it, so that reports (and the committed baseline) do
+    not depend on where the repository was cloned; tools that read a path back from a report
+    (the score store for figures) run from the rootdir."""
+    def shown(path: Path) -> str:
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+    benchmark = registry.benchmarks[grid.benchmark]
+    return {"benchmark": grid.benchmark, "models": list(grid.models), "methods": list(grid.methods),
+            "metrics": list(grid.metrics), "claims": list(grid.claims),
+            "shard": f"{grid.shard[0]}/{grid.shard[1]}" if grid.shard else None,
+            "images": cfg.images or benchmark.default_images,
+            "seed": cfg.seed, "device": cfg.device, "profile": cfg.profile, "subset": cfg.subset,
+            "baseline": shown(cfg.baseline) if cfg.baseline else None, "cache_dir": shown(cfg.cache_dir),
+            "class_names": list(benchmark.class_names)}
 
 
 def build_report(config: dict[str, Any], models: list[dict[str, Any]], cells: list[dict[str, Any]],

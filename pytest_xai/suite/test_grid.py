@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
-from pytest_xai.runner import Runner
+from pytest_xai.runner import Runner, cell_failure
 from pytest_xai.selection import Cell
 
 
@@ -19,13 +18,6 @@ def test_cell(xai_cell: Cell, xai_runner: Runner, record_property) -> None:
     record_property("xai_cell", json.dumps(record))
     if "skip_reason" in record:
         pytest.skip(record["skip_reason"])
-    low, high = record["bounds"]
-    scores = record["scores"]
-    assert record["n"] == len(record["model_info"]["image_ids"]) > 0, "expected one score per image"
-    bad = [(i, s) for i, s in enumerate(scores) if not (math.isfinite(s) and low <= s <= high)]
-    assert not bad, f"scores not finite or outside [{low}, {high}] (image index, score): {bad[:10]}"
-    baseline = record["baseline"]
-    if baseline is not None and baseline["worse"]:
-        pytest.fail(f"significantly worse than the baseline: mean {record['mean']:.4f} vs "
-                    f"{baseline['mean']:.4f} ({baseline['test']} one-sided p = {baseline['p_value']:.2g} "
-                    f"< alpha {baseline['alpha']})")
+    failure = cell_failure(record)
+    if failure:
+        pytest.fail(failure)
