@@ -33,6 +33,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("baseline", "a report whose cells are the floor: a cell significantly worse than its entry fails "
                  "(default: reports/baseline-BENCHMARK.json when it exists; 'none' for no baseline)", ""),
     ("baseline-alpha", "significance level of the one-sided baseline test", "0.01"),
+    ("threads", "torch threads per process (default: the machine's cores / the number of xdist workers, "
+                "so that workers do not oversubscribe the cores)", ""),
 )
 
 PROFILES = ("auto", "fast", "paper")
@@ -84,6 +86,7 @@ class XaiConfig:
     imagenet_root: Path | None = None
     weights_dir: Path | None = None
     require_all: bool = False
+    threads: int | None = None
 
 
 def _value(config: pytest.Config, option: str) -> str:
@@ -198,4 +201,6 @@ def read_config(config: pytest.Config) -> XaiConfig:
         imagenet_root=root / Path(imagenet_root).expanduser() if imagenet_root else None,
         weights_dir=root / Path(weights_dir).expanduser() if weights_dir else None,
         require_all=bool(config.getoption("xai_require_all")),
+        threads=_parse("threads", _value(config, "threads"), _positive_int, "a positive integer")
+        if _value(config, "threads") else None,
     )

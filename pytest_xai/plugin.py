@@ -115,8 +115,12 @@ def xai_device(pytestconfig: pytest.Config) -> "torch.device":
 
 @pytest.fixture(scope="session")
 def xai_runner(pytestconfig: pytest.Config, xai_device: "torch.device") -> "Runner":
-    """The evaluator of this process, shared by every cell and claim."""
-    from pytest_xai.runner import Runner
+    """The evaluator of this process, shared by every cell and claim (with its share of
+    the cores as torch threads: ``--xai-threads``)."""
+    import torch
+
+    from pytest_xai.runner import Runner, thread_count
 
     session = pytestconfig.stash[SESSION_KEY]
+    torch.set_num_threads(thread_count(session.cfg.threads))
     return Runner(session.registry, session.cfg, xai_device)

@@ -51,6 +51,18 @@ def cell_failure(record: dict[str, Any]) -> str | None:
     return None
 
 
+def thread_count(requested: int | None) -> int:
+    """Torch threads for this process: ``requested``, else the cores shared out among the
+    xdist workers (pytest-xdist sets PYTEST_XDIST_WORKER_COUNT in each worker). Two
+    workers with a full thread pool each slowed a batch-1 forward 250-fold on 2 cores."""
+    import os
+
+    if requested:
+        return requested
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
 def resolve_device(name: str) -> "torch.device":
     """``auto`` -> cuda when available, else cpu; other names as they are (the options
     already refused a CUDA device this machine does not have)."""
@@ -236,6 +248,8 @@ class Runner:
     # -- cells ----------------------------------------------------------------
     def evaluate(self, cell: Cell) -> dict[str, Any]:
         """The cell's report record (``outcome`` is filled in by the test's result)."""
+        import torch
+
         spec = self.models[cell.model]
         method = self.method(cell.model, cell.method)
         metric = self.registry.metrics[cell.metric]
@@ -243,7 +257,8 @@ class Runner:
                                   "index": cell.index, "higher_is_better": metric.higher_is_better,
                                   "bounds": list(metric.bounds), "method_params": method.params(),
                                   "metric_params": metric.params(),
-                                  "device": str(self.device), "profile": self.profile}
+                                  "device": str(self.device), "profile": self.profile,
+                                  "threads": torch.get_num_threads()}
         reason = method.applies_to(spec)
         if reason is not None:
             return {**record, "skip_reason": f"{cell.method} does not apply: {reason}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from pytest_xai.store import _umask
 SMALL = ["--xai-benchmark=smoke", "--xai-images=6", "-p", "no:cacheprovider", "-k", "test_cell"]
 FAST_METHODS = "--xai-methods=gradient,gradcam"
 N_CELLS = 2 * 2 * 4  # smoke models x FAST_METHODS x metrics
-RUN_DEPENDENT = ("seconds_per_image", "cached")
+RUN_DEPENDENT = ("seconds_per_image", "cached", "threads")
 
 
 TWINS_CONFTEST = '''
@@ -76,7 +77,7 @@ def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, 
                                                ("--xai-seed", "1.5"), ("--xai-seed", "-5"),
                                                ("--xai-device", "gpu"),
                                                ("--xai-profile", "quick"), ("--xai-shard", "3/2"),
-                                               ("--xai-shard", "1of2"),
+                                               ("--xai-shard", "1of2"), ("--xai-threads", "0"),
                                                ("--xai-baseline-alpha", "1.5")])
 def test_malformed_values_are_usage_errors(pytester: pytest.Pytester, option: str, value: str) -> None:
     result = pytester.runpytest("--xai-models=all", f"{option}={value}")
@@ -184,8 +185,18 @@ def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) ->
                                            "--xai-report=xdist.json", "--xai-cache-dir=c2")
     result.assert_outcomes(passed=8)
     serial, parallel = report_of(pytester, "serial.json"), report_of(pytester, "xdist.json")
+    cores = os.cpu_count() or 1
+    # Each of the two workers takes half the cores as torch threads; one process takes them all.
+    assert {c["threads"] for c in serial["cells"]} == {cores}
+    assert {c["threads"] for c in parallel["cells"]} == {max(1, cores // 2)}
     assert without_timings(serial) == without_timings(parallel)
     assert (json.dumps(without_timings(serial), indent=1) == json.dumps(without_timings(parallel), indent=1))
+
+
+def test_xai_threads_sets_the_torch_threads_of_the_run(pytester: pytest.Pytester) -> None:
+    pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-metrics=wsl", "--xai-threads=3",
+                       *SMALL).assert_outcomes(passed=1)
+    assert report_of(pytester)["cells"][0]["threads"] == 3
 
 
 def test_regression_against_a_baseline_fails_the_cell(pytester: pytest.Pytester) -> None:

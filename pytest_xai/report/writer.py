@@ -11,7 +11,7 @@ Schema ``pytest-xai/1``::
                  accuracy, confidence (per image: softmax probability of the label),
                  figure_key (store entry "figure": the first images, for figures), ...}],
      "cells": [{model, method, metric, outcome, n, mean, std, median, aggregate,
-                higher_is_better, bounds, scores, seconds_per_image, reference,
+                higher_is_better, bounds, scores, seconds_per_image, threads, reference,
                 baseline, method_group, method_params, metric_params, maps_key (store
                 entry "maps"), figure_maps_key (entry "figure_maps": the first images' maps), ...}],
      "claims": [{id, statement, source, statistic, threshold, value, p_value, passed,
@@ -21,7 +21,8 @@ Schema ``pytest-xai/1``::
                  skip_reason, known_failure, message}]}
 
 Cells are in grid order. Values are plain JSON (NaN becomes null). Only
-``seconds_per_image``, ``cached`` and ``config.cache_dir`` change between identical runs.
+``seconds_per_image``, ``cached``, ``threads`` and ``config.cache_dir`` change between
+identical runs.
 """
 
 from __future__ import annotations
