@@ -6,8 +6,8 @@ whether robust gradients localize better than vanilla ones, and why.
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
 ``--presence``); the recipe is the shipped one for that world unless ``--epochs``,
-``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom`` or
-``--tight`` say otherwise. ``resnet`` and ``resnet-r`` are trained into
+``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``,
+``--tight`` or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r`` are trained into
 ``runs/probes/TAG/`` (resumable), then evaluated on test images of seed 1, which the
 default run (seed 0) never shows, so a world is not chosen on the images its numbers
 are reported on. Printed, vanilla / robust:
@@ -62,7 +62,7 @@ def recipe(name: str, world: mini.World, args: argparse.Namespace) -> train.Conf
     cfg = dataclasses.replace(train.default_config(name, world=world), generator_version=world.version)
     overrides = {"epochs": args.epochs, "train_images": args.train_images, "batch_size": args.batch,
                  "eps": args.eps, "clean_epochs": args.clean, "ramp_epochs": args.ramp, "zoom": args.zoom,
-                 "tight_epochs": args.tight, "seed": args.seed}
+                 "tight_epochs": args.tight, "curriculum": args.curriculum, "seed": args.seed}
     return dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--presence", type=float, default=0.0, help="share of images with the texture")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
                          ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),
-                         ("--seed", int)):
+                         ("--curriculum", float), ("--seed", int)):
         parser.add_argument(option, type=kind, help="recipe override")
     parser.add_argument("--images", type=int, default=1000, help="test images (seed 1) to evaluate on")
     parser.add_argument("--threads", type=int, default=1)
