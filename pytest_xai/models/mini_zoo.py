@@ -106,9 +106,9 @@ KNOWN_FAILURES: dict[str, str] = {
             "README) vanilla Gradient sits at the ceiling (PG ~0.95) and robust twins are not higher; a robust "
             "ResNet trained at eps 1.0 instead of 0.5 widens the gap (Gradient PG 0.39 vs vanilla 0.73)"),
     "F1b": (f"{_CONTEXT}; the CAM maps follow it (GradCAM, CAM Pointing Game vanilla 0.53 vs robust 0.27, "
-            "WSL 0.25 vs 0.07), a shift the paper did not see"),
+            "WSL 0.24 vs 0.07), a shift the paper did not see"),
     "F2": ("the AdvProp ResNets do sit between their twins (Pointing Game vanilla 0.69 > AdvProp 0.61 > "
-           "robust 0.48, WSL 0.34 > 0.27 > 0.19), but the twins are in reversed order (F1a); and AdvProp is "
+           "robust 0.48, WSL 0.34 > 0.27-0.29 > 0.19), but the twins are in reversed order (F1a); and AdvProp is "
            "less confident than vanilla here (0.65 vs 0.75), so Insertion, which follows confidence, puts it "
            "below vanilla (0.68-0.70 vs 0.85)"),
     "F3": ("GradCAM points at the class photograph, which fills most of the image while the digit is small: "
@@ -126,7 +126,7 @@ KNOWN_FAILURES: dict[str, str] = {
     "F4b": ("Deletion does not follow confidence here (F4a's reason: the confidence gap lasts only the first "
             "5-10 % of the curve): model level rho 0.41 (p 0.24, 10 models), image level 0.28"),
     "F5": ("Pointing Game and WSL are 0/1 per image and WSL (IoU >= 0.5 with a small digit's box) hits 0.19 "
-           "of the time against 0.44, which caps their correlation at 0.54 (measured 0.46); Pointing Game~"
+           "of the time against 0.44, which caps their correlation at 0.54 (measured 0.48); Pointing Game~"
            "Insertion is 0.36 pooled but 0.20 within models: vanilla models have both the higher Insertion "
            "(confidence, as in the paper) and, unlike the paper's, the higher Pointing Game (F1a), so the "
            "models' means correlate (0.85); Insertion~Deletion is 0.25 because Deletion does not follow "
