@@ -16,7 +16,8 @@ are reported on. Printed, vanilla / robust:
 - the diagnostics of the mechanism: accuracy from the digit alone (outside its box
   grey) and from the background alone (its box grey), accuracy without the texture;
 - on the images both classify correctly (CL): the share of |gradient| inside the box,
-  Gradient and GradCAM Pointing Game with one-sided Mann-Whitney p (robust > vanilla).
+  Gradient, IG and GradCAM under Pointing Game and WSL (each model's MaxBoxAcc
+  threshold), with one-sided Mann-Whitney p (robust > vanilla).
 
 One pair takes ~10-20 min of one core (``--threads``).
 """
@@ -34,7 +35,7 @@ from scipy.stats import mannwhitneyu
 
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured
-from pytest_xai.metrics.localization import PointingGame
+from pytest_xai.metrics.localization import WSL, PointingGame
 from pytest_xai.models import mini_zoo, train
 from pytest_xai.models.spec import LoadedModel
 from pytest_xai.session import base_registry
@@ -138,22 +139,25 @@ def main() -> None:
     cl = right[0] & right[1]
     print(f"[{args.tag}] {int(cl.sum())} CL images of {args.images}", flush=True)
     shares, hits = [], {}
-    for method_name in ("gradient", "gradcam"):
-        hits[method_name] = []
+    for method_name in ("gradient", "integrated_gradients", "gradcam"):
+        for metric in (PointingGame(), WSL()):
+            hits[method_name, metric.name] = []
         for model in models:
             method = configured(registry.methods[method_name], model.spec, "fast")
             x, y = model.normalize(images[cl]), labels[cl]
             maps = torch.cat([method.explain(model, xs, ys, seed=0) for xs, ys in zip(x.split(100), y.split(100))])
-            hits[method_name].append(PointingGame().score(model, x, y, maps, boxes[cl]).numpy())
+            for metric in (PointingGame(), WSL()):
+                hits[method_name, metric.name].append(metric.score(model, x, y, maps, boxes[cl]).numpy())
             if method_name == "gradient":
                 mass = maps.abs()
                 shares.append((mass * inside[cl, 0]).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
     row("share of |gradient| in the box", shares)
-    for method_name, (vanilla, robust) in hits.items():
+    for (method_name, metric_name), (vanilla, robust) in hits.items():
         p = mannwhitneyu(robust, vanilla, alternative="greater").pvalue
-        print(f"[{args.tag}] {method_name + ' Pointing Game':<34} {vanilla.mean():.3f} / {robust.mean():.3f}"
+        print(f"[{args.tag}] {method_name + ' ' + metric_name:<34} {vanilla.mean():.3f} / {robust.mean():.3f}"
               f"   one-sided p (robust > vanilla) {p:.2g}", flush=True)
-    np.savez(out / "probe.npz", cl=cl.numpy(), **{f"{k}_{n}": v for k, vs in hits.items() for n, v in zip(PAIR, vs)})
+    np.savez(out / "probe.npz", cl=cl.numpy(),
+             **{f"{m}_{k}_{n}": v for (m, k), vs in hits.items() for n, v in zip(PAIR, vs)})
 
 
 if __name__ == "__main__":
