@@ -2,9 +2,12 @@
 
 Seeded and resumable: a checkpoint per epoch under ``runs/NAME/`` (gitignored); rerunning
 the same command resumes from the last one, and ``--all`` skips models whose weights
-for the current ``GENERATOR_VERSION`` are already in the output folder. Each finished
-model gets ``NAME.pt`` (float32 state_dict) and a card ``NAME.json`` in
-``pytest_xai/models/weights/mini/``.
+for the chosen world (``--world``, default the shipped one) are already in the output
+folder. Each finished model gets ``NAME.pt`` (float32 state_dict) and a card
+``NAME.json`` in ``pytest_xai/models/weights/mini/`` (or ``--weights-dir``).
+
+What follows is generator v3's recipe; later worlds take the v4 recipe that
+``default_config`` describes.
 
 Recipe (the same for all architectures: 20k training images, batch 64, AdamW with lr 2e-3
 (AlexNet, without BN: 1e-3), weight decay 0.05 on weights, 100 warm-up steps, then cosine
