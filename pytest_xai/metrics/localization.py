@@ -105,7 +105,8 @@ class WSL(Metric):
     Per image: the map is min-max normalised in float32 (a constant or NaN map becomes all
     zeros) and quantised as ``q = uint8(255 * map)`` (truncation). For each threshold ``t``
     in ``numpy.arange(0, 1, cam_curve_interval)`` the foreground is ``q > int(t * max(q))``
-    (cv2 ``THRESH_BINARY``); of its OpenCV contours (``RETR_TREE``, ``CHAIN_APPROX_SIMPLE``)
+    (cv2 ``THRESH_BINARY``); of its OpenCV contours (``CHAIN_APPROX_SIMPLE``; the reference's
+    ``RETR_TREE`` gives the same largest contour as the ``RETR_EXTERNAL`` used here)
     the one with the largest ``cv2.contourArea`` (polygon area; the first among ties) gives
     the box ``(x, y, min(x + w, W - 1), min(y + h, H - 1))`` from ``cv2.boundingRect``: one
     pixel wider and taller than the component, as the reference. No contour gives

@@ -386,13 +386,13 @@ def load(name: str, weights_dir: Path = WEIGHTS_DIR) -> nn.Module:
     how = f"train it with `python -m pytest_xai.models.train --model {name}`"
     if not path.is_file() or not (Path(weights_dir) / f"{name}.json").is_file():
         raise MissingFile(f"model {name}: {path} or its card {name}.json is missing; {how}")
-    card(name, weights_dir)  # a corrupt card raises CorruptFile naming it
-    if not is_trained(name, weights_dir):
+    model_card = card(name, weights_dir)  # a corrupt card raises CorruptFile naming it
+    if model_card.get("generator_version") != mini_data.WORLD.version:
         raise MissingFile(f"model {name} was trained on images of generator version "
-                          f"{card(name, weights_dir).get('generator_version')}, the data is now version "
-                          f"{mini_data.GENERATOR_VERSION}: re{how}")
+                          f"{model_card.get('generator_version')}, the data is now version "
+                          f"{mini_data.WORLD.version}: re{how}")
     blob = path.read_bytes()
-    if hashlib.sha256(blob).hexdigest() != card(name, weights_dir).get("sha256"):
+    if hashlib.sha256(blob).hexdigest() != model_card.get("sha256"):
         raise CorruptFile(f"model {name}: {path} does not match the sha256 of its card; re{how}")
     net = build(name)
     state = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
