@@ -68,6 +68,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args.append(str(SUITE_DIR))
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """Under ``--dist loadgroup``, a scheduler that keeps each model's cells on one worker
+    with every pytest version (see ``pytest_xai.scheduling``); otherwise xdist's own."""
+    session = config.stash.get(SESSION_KEY, None)
+    if session is None or config.getoption("dist", None) != "loadgroup":
+        return None
+    from pytest_xai.scheduling import ModelGroupScheduling
+
+    return ModelGroupScheduling(config, log, {cell.id: cell.model for cell in session.grid.cells})
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for fixture in ("xai_cell", "xai_claim"):
         if fixture in metafunc.fixturenames:

@@ -193,6 +193,31 @@ def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) ->
     assert (json.dumps(without_timings(serial), indent=1) == json.dumps(without_timings(parallel), indent=1))
 
 
+WORKER_LOG = """
+import os
+import pytest
+
+@pytest.fixture(autouse=True)
+def _record_worker(request):
+    yield
+    if "xai_cell" in request.fixturenames:
+        (request.config.rootpath / "workers" / request.node.callspec.id).write_text(os.environ["PYTEST_XDIST_WORKER"])
+"""
+
+
+def test_loadgroup_keeps_each_models_cells_on_one_worker(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(WORKER_LOG)
+    pytester.mkdir("workers")
+    pytester.runpytest_subprocess("--xai-models=all", FAST_METHODS, "--xai-metrics=pointing_game,insertion", *SMALL,
+                                  "-n", "2", "--dist", "loadgroup").assert_outcomes(passed=8)
+    workers: dict[str, set[str]] = {}
+    for cell in (pytester.path / "workers").iterdir():
+        model = next(m for m in ("smoke-gap", "smoke-flat") if cell.name.startswith(f"{m}-"))
+        workers.setdefault(model, set()).add(cell.read_text())
+    assert len(workers) == 2 and sum(1 for _ in (pytester.path / "workers").iterdir()) == 8
+    assert all(len(w) == 1 for w in workers.values()), workers
+
+
 def test_xai_threads_sets_the_torch_threads_of_the_run(pytester: pytest.Pytester) -> None:
     pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-metrics=wsl", "--xai-threads=3",
                        *SMALL).assert_outcomes(passed=1)
