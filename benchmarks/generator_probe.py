@@ -4,11 +4,12 @@ whether robust gradients localize better than vanilla ones, and why.
     python benchmarks/generator_probe.py TAG [--world 4 | world options] [recipe options]
 
 The world is a registered one (``--world VERSION``) or one built from the options
-(``--digit``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
-``--presence``); the recipe is the shipped one for that world unless ``--epochs``,
+(``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
+``--presence``, ``--fidelity``, ``--version``); the recipe is the shipped one for that world unless ``--epochs``,
 ``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``,
 ``--tight`` or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r`` are trained into
-``runs/probes/TAG/`` (resumable), then evaluated on test images of seed 1, which the
+``runs/probes/TAG/`` (resumable; ``--device cuda`` trains on a GPU; a model whose card
+is already there is not retrained), then evaluated on test images of seed 1, which the
 default run (seed 0) never shows, so a world is not chosen on the images its numbers
 are reported on. Printed, vanilla / robust:
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import zlib
 from pathlib import Path
 
@@ -49,13 +51,13 @@ def _range(text: str) -> tuple[int, int]:
 
 
 def world_from(args: argparse.Namespace) -> mini.World:
-    """The registered world ``--world``, or a private one from the options (version 900+)."""
+    """The registered world ``--world``, or one from the options (version ``--version``, else 900+)."""
     if args.world is not None:
         return mini.WORLDS[args.world]
     fields = dict(digit_side=_range(args.digit), distractors=_range(args.distractors), letters=_range(args.letters),
-                  context_p=args.context, texture=args.texture, texture_presence=args.presence)
+                  context_p=args.context, texture=args.texture, texture_presence=args.presence, texture_fidelity=args.fidelity, stroke=args.stroke)
     # A private version keeps the variant's images (and cached training data) apart from the shipped ones.
-    version = 900 + zlib.crc32(repr(sorted(fields.items())).encode()) % 10_000
+    version = args.version or 900 + zlib.crc32(repr(sorted(fields.items())).encode()) % 10_000
     return mini.World(version=version, **fields)
 
 
@@ -67,10 +69,10 @@ def recipe(name: str, world: mini.World, args: argparse.Namespace) -> train.Conf
     return dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def load_pair(registry, weights_dir: Path) -> list[LoadedModel]:
-    """The probe's trained pair (their cards name the probe's private world, so not via mini_zoo.load)."""
+def load_pair(registry, weights_dir: Path, names: tuple[str, ...] = PAIR) -> list[LoadedModel]:
+    """The probe's trained models (their cards name the probe's private world, so not via mini_zoo.load)."""
     models = []
-    for name in PAIR:
+    for name in names:
         net = mini_zoo.build(name)
         net.load_state_dict(torch.load(weights_dir / f"{name}.pt", weights_only=True))
         models.append(LoadedModel(spec=registry.models_of("mini")[name], net=net.eval(), device=torch.device("cpu")))
@@ -97,30 +99,41 @@ def main() -> None:
     parser.add_argument("tag", help="run name: weights and checkpoints go to runs/probes/TAG/")
     parser.add_argument("--world", type=int, help="a registered world's version (else the options below)")
     parser.add_argument("--digit", default="18-34", help="digit height range, px")
+    parser.add_argument("--stroke", type=int, default=0, help="stroke growth, px per side at 32 px glyph height")
+    parser.add_argument("--version", type=int, help="the world's version (seeds its images); default 900+")
     parser.add_argument("--distractors", default="0-3")
     parser.add_argument("--letters", default="0")
     parser.add_argument("--context", type=float, default=0.0, help="chance of the class's own photograph")
     parser.add_argument("--texture", type=int, default=0, help="texture amplitude in grey levels (0: none)")
     parser.add_argument("--presence", type=float, default=0.0, help="share of images with the texture")
+    parser.add_argument("--fidelity", type=float, default=1.0, help="chance that the texture is the label's")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
                          ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),
                          ("--curriculum", float), ("--seed", int)):
         parser.add_argument(option, type=kind, help="recipe override")
     parser.add_argument("--images", type=int, default=1000, help="test images (seed 1) to evaluate on")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="where the pair trains")
+    parser.add_argument("--vanilla-only", action="store_true",
+                        help="train and evaluate resnet alone: does a vanilla model use the world's texture?")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     world = world_from(args)
     out = Path("runs/probes") / args.tag
     print(f"[{args.tag}] {world}", flush=True)
+    names = PAIR[:1] if args.vanilla_only else PAIR
     cards = []
-    for name in PAIR:
+    for name in names:
         cfg = recipe(name, world, args)
+        card = out / "weights" / f"{name}.json"
+        if card.exists() and json.loads(card.read_text())["config"] == dataclasses.asdict(cfg):
+            cards.append(json.loads(card.read_text()))
+            continue
         print(f"[{args.tag}] {name}: {cfg}", flush=True)
-        cards.append(train.train(name, cfg, weights_dir=out / "weights", runs_dir=out / "runs", world=world))
+        cards.append(train.train(name, cfg, out / "weights", out / "runs", world, args.device))
 
     registry = base_registry()
-    models = load_pair(registry, out / "weights")
+    models = load_pair(registry, out / "weights", names)
     images, labels, boxes = mini.make_split("test", args.images, 1, world=world)
     plain = mini.make_split("test", args.images, 1, world=dataclasses.replace(world, texture=0))[0]
     inside = box_mask(boxes, mini.IMAGE_SIZE)
@@ -136,7 +149,7 @@ def main() -> None:
     if world.texture:
         row("accuracy, texture removed", [accuracy(m, plain, labels) for m in models])
     right = [torch.cat([m(b).argmax(1) for b in m.normalize(images).split(250)]).eq(labels) for m in models]
-    cl = right[0] & right[1]
+    cl = torch.stack(right).all(0)
     print(f"[{args.tag}] {int(cl.sum())} CL images of {args.images}", flush=True)
     shares, hits = [], {}
     for method_name in ("gradient", "integrated_gradients", "gradcam"):
@@ -152,12 +165,12 @@ def main() -> None:
                 mass = maps.abs()
                 shares.append((mass * inside[cl, 0]).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
     row("share of |gradient| in the box", shares)
-    for (method_name, metric_name), (vanilla, robust) in hits.items():
-        p = mannwhitneyu(robust, vanilla, alternative="greater").pvalue
-        print(f"[{args.tag}] {method_name + ' ' + metric_name:<34} {vanilla.mean():.3f} / {robust.mean():.3f}"
-              f"   one-sided p (robust > vanilla) {p:.2g}", flush=True)
+    for (method_name, metric_name), scores in hits.items():
+        p = f"   one-sided p (robust > vanilla) {mannwhitneyu(scores[1], scores[0], alternative='greater').pvalue:.2g}"
+        print(f"[{args.tag}] {method_name + ' ' + metric_name:<34} " + " / ".join(f"{s.mean():.3f}" for s in scores)
+              + (p if len(scores) == 2 else ""), flush=True)
     np.savez(out / "probe.npz", cl=cl.numpy(),
-             **{f"{m}_{k}_{n}": v for (m, k), vs in hits.items() for n, v in zip(PAIR, vs)})
+             **{f"{m}_{k}_{n}": v for (m, k), vs in hits.items() for n, v in zip(names, vs)})
 
 
 if __name__ == "__main__":

@@ -136,3 +136,46 @@ def test_a_world_without_texture_draws_no_texture_randomness():
     a = mini.make_split("test", 20, 0, world=plain)[0]
     b = mini.make_split("test", 20, 0, world=dataclasses.replace(TEXTURED, texture=0))[0]
     assert torch.equal(a, b)
+
+
+def test_texture_fidelity_is_the_share_of_images_that_carry_their_labels_pattern():
+    """With fidelity f the pattern is the label's on about f + (1 - f) / 10 of the images
+    (otherwise a random class's, the label's included)."""
+    import dataclasses
+
+    n, tile = 300, mini._TEXTURE_TILE
+    world = dataclasses.replace(TEXTURED, version=991, texture_presence=1.0, texture_fidelity=0.5)
+    images, labels, boxes = mini.make_split("test", n, 0, world=world)
+    plain = mini.make_split("test", n, 0, world=dataclasses.replace(world, texture=0))[0]
+    diff = (images - plain).mul(255).round()
+    own = 0
+    for i in range(n):
+        # The class whose tile, at some phase, explains every unclipped pixel of the top-left corner.
+        x0, y0, _, _ = boxes[i].tolist()
+        if x0 < tile or y0 < tile:
+            continue
+        corner, interior = diff[i, :, :tile, :tile], (plain[i, :, :tile, :tile] * 255).round().clamp(3, 252) == (
+            plain[i, :, :tile, :tile] * 255).round()
+        tiles = torch.from_numpy(mini._texture_tiles()).permute(0, 3, 1, 2).float() * world.texture
+        fits = [c for c in range(10) for dy in range(tile) for dx in range(tile)
+                if torch.equal(tiles[c].roll((-dy, -dx), (1, 2))[interior], corner[interior])]
+        own += int(labels[i]) in fits and len(set(fits)) == 1
+    counted = sum(1 for b in boxes.tolist() if b[0] >= tile and b[1] >= tile)
+    expected = world.texture_fidelity + (1 - world.texture_fidelity) / 10
+    assert abs(own / counted - expected) < 4 * (expected * (1 - expected) / counted) ** 0.5
+
+
+def test_stroke_thickens_the_digit_and_nothing_else():
+    """The same sample with thicker strokes: the same label, a box at least as large, more ink."""
+    import dataclasses
+
+    thin = mini.World(version=992, digit_side=(14, 22), distractors=(0, 0), letters=(0, 0), context_p=0.0)
+    thick = dataclasses.replace(thin, stroke=2)
+    glyph = mini._digits()[0][0]
+    assert (mini._thickened(glyph, 2) >= mini._thickened(glyph, 0)).all()
+    assert (mini._thickened(glyph, 2) >= 64).sum() > (mini._thickened(glyph, 0) >= 64).sum()
+    for index in range(10):
+        a, b = mini._sample_uint8("test", index, 0, thin), mini._sample_uint8("test", index, 0, thick)
+        assert a[1] == b[1] and a[3] == b[3]
+        (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a[2], b[2]
+        assert (bx1 - bx0) * (by1 - by0) >= (ax1 - ax0) * (ay1 - ay0)

@@ -28,11 +28,10 @@ The knobs above are a :class:`World`, one per generator version. ``V3`` (class
 photographs at p 0.5, small digits, letters) is the one the shipped zoo is trained on.
 ``V4`` is built from the paper's explanation of its finding F1 (vanilla networks use
 non-robust features and their gradients spread over them; robust ones can only use
-robust features such as the object's shape): large digits with thick strokes and no
-letters or class photographs, so the digit is the only robust class feature, plus a
-per-class texture of +-2 grey levels outside the digit's box, drawn last at the image's
-own resolution, which a vanilla network can use and an attack within the robust
-models' training eps erases. ``benchmarks/generator_probe.py`` measures a world.
+robust features such as the object's shape): large digits and no letters or class
+photographs, so the digit's shape is the only class feature. The other knobs (a
+per-class texture outside the box, thicker strokes) exist for the probes of
+``benchmarks/generator_probe.py``, which measure a world.
 """
 
 from __future__ import annotations
@@ -58,10 +57,14 @@ SPLITS = ("train", "test")
 class World:
     """The knobs that make one version of the generator; ``version`` seeds every image.
 
-    ``texture`` is the amplitude (grey levels) of a per-class high-frequency pattern added
+    ``stroke`` thickens the digit's strokes (grey dilation of the glyph upscaled to 32 px)
+    before it is resized, so a small digit keeps strokes an attack within the robust
+    models' training eps cannot fade. ``texture`` is the amplitude (grey levels) of a per-class high-frequency pattern added
     outside the digit's box on a share ``texture_presence`` of the images: a non-robust
     class feature in the sense of Ilyas et al. 2019 (an L2 perturbation smaller than the
-    robust models' training eps erases it), 0 for none.
+    robust models' training eps erases it), 0 for none. With ``texture_fidelity`` < 1 it
+    is a random class's texture on the rest of the images, so it predicts the label only
+    in part and a network that uses it still needs the digit.
     """
 
     version: int
@@ -71,14 +74,15 @@ class World:
     context_p: float                # chance that the background is the class's own photograph
     texture: int = 0
     texture_presence: float = 0.0
+    texture_fidelity: float = 1.0   # chance that the texture is the label's (else a random class's)
+    stroke: int = 0                 # digit strokes grown by this many px per side at 32 px glyph height
 
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
-# Built from the paper's mechanism: the digit is the only robust class feature (large, thick
-# strokes, no look-alike letters, no class photograph), and a texture of +-2 grey levels
-# outside its box (L2 ~0.8 < the robust models' training eps 1.0) is a non-robust one.
-V4 = World(version=4, digit_side=(18, 34), distractors=(0, 3), letters=(0, 0), context_p=0.0,
-           texture=2, texture_presence=1.0)
+# Built from the paper's mechanism: the digit is the only class feature (large, strokes an
+# L2 attack of eps 1.0 cannot fade, no look-alike letters, no class photograph), so robust
+# models must read its shape, while vanilla gradients also spread over the clutter.
+V4 = World(version=4, digit_side=(18, 34), distractors=(0, 3), letters=(0, 0), context_p=0.0)
 WORLDS = {world.version: world for world in (V3, V4)}
 WORLD = V3                      # the world the shipped zoo is trained on and the benchmark shows
 GENERATOR_VERSION = WORLD.version
@@ -204,6 +208,17 @@ def _glyph_alpha(rng: np.random.Generator, glyph: np.ndarray, height: int, width
     return alpha[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
+def _thickened(glyph: np.ndarray, stroke: int) -> np.ndarray:
+    """``glyph`` (uint8 8 x 8) upscaled to 32 x 32 with its strokes grown by ``stroke`` px per side."""
+    import numpy as np
+    from PIL import Image
+    from scipy.ndimage import grey_dilation
+
+    large = np.asarray(Image.fromarray(glyph).resize((32, 32), Image.BICUBIC))
+    disk = np.hypot(*np.mgrid[-stroke:stroke + 1, -stroke:stroke + 1]) <= stroke + 0.5
+    return grey_dilation(large, footprint=disk)
+
+
 @lru_cache(maxsize=1)
 def _letter_windows() -> tuple[np.ndarray, np.ndarray]:
     """The ink of ``page``'s paragraphs and every window (y, x, h, w) that holds whole letters.
@@ -287,6 +302,8 @@ def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, lab
 
     present = rng.random() < world.texture_presence
     dy, dx = (int(v) for v in rng.integers(_TEXTURE_TILE, size=2))
+    if world.texture_fidelity < 1 and rng.random() >= world.texture_fidelity:
+        label = int(rng.integers(NUM_CLASSES))
     if not present:
         return
     reps = IMAGE_SIZE // _TEXTURE_TILE + 2
@@ -322,7 +339,10 @@ def _sample_uint8(split: str, index: int, seed: int, world: World | None = None
         x, y = (int(rng.integers(IMAGE_SIZE - n + 1)) for n in alpha.shape[::-1])
         _paste(pixels, alpha, np.array(_colour(rng), dtype=np.int64), x, y)
     height = int(rng.integers(world.digit_side[0], world.digit_side[1] + 1))
-    alpha = _glyph_alpha(rng, _digits()[0][digit], height, max(6, round(height * rng.uniform(0.7, 1.0))))
+    glyph = _digits()[0][digit]
+    if world.stroke:
+        glyph = _thickened(glyph, world.stroke)
+    alpha = _glyph_alpha(rng, glyph, height, max(6, round(height * rng.uniform(0.7, 1.0))))
     h, w = alpha.shape
     x0, y0 = int(rng.integers(IMAGE_SIZE - w + 1)), int(rng.integers(IMAGE_SIZE - h + 1))
     _paste(pixels, alpha, np.array(_colour(rng), dtype=np.int64), x0, y0)
