@@ -16,6 +16,7 @@ from pytest_xai.session import XaiSession, build_registry, format_listing
 if TYPE_CHECKING:
     import torch
 
+    from pytest_xai.progress import ProgressLine
     from pytest_xai.runner import Runner
     from pytest_xai.selection import Grid
 
@@ -135,4 +136,30 @@ def xai_runner(pytestconfig: pytest.Config, xai_device: "torch.device") -> "Runn
 
     session = pytestconfig.stash[SESSION_KEY]
     torch.set_num_threads(thread_count(session.cfg.threads))
-    return Runner(session.registry, session.cfg, xai_device)
+    return Runner(session.registry, session.cfg, xai_device, _progress(pytestconfig))
+
+
+def _progress(config: pytest.Config) -> "ProgressLine | None":
+    """Progress lines on pytest's terminal; none under ``-q`` or in an xdist worker (whose
+    output nobody sees)."""
+    from pytest_xai.progress import ProgressLine
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or config.get_verbosity() < 0 or hasattr(config, "workerinput"):
+        return None
+
+    def write(text: str, mode: str) -> None:
+        line = f"pytest-xai: {text}"
+        with capture.global_and_fixture_disabled():
+            if mode == "line":
+                reporter.write_line(line)
+            elif mode == "start":
+                reporter.ensure_newline()
+                reporter.write(line)
+            else:
+                reporter.rewrite(line, erase=True)
+                if mode == "end":
+                    reporter.line("")
+
+    return ProgressLine(write, in_place=reporter.isatty)

@@ -14,7 +14,7 @@ import math
 import statistics
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pytest_xai.methods.base import Method, checked_maps, configured
 from pytest_xai.methods.reference import reference_for
@@ -63,6 +63,20 @@ def thread_count(requested: int | None) -> int:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Torch's intra-op thread count set to ``count`` inside the block (None: unchanged)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def resolve_device(name: str) -> "torch.device":
     """``auto`` -> cuda when available, else cpu; other names as they are (the options
     already refused a CUDA device this machine does not have)."""
@@ -97,7 +111,9 @@ class Scores:
 class Runner:
     """One per pytest process; everything it computes goes through the store."""
 
-    def __init__(self, registry: Registry, cfg: XaiConfig, device: "torch.device") -> None:
+    def __init__(self, registry: Registry, cfg: XaiConfig, device: "torch.device",
+                 progress: Callable[[str, int, int], None] | None = None) -> None:
+        """``progress(label, done, total)`` hears how far the computation of maps got."""
         from pytest_xai import __version__
 
         self.registry = registry
@@ -108,6 +124,7 @@ class Runner:
         self.store = ScoreStore(cfg.cache_dir)
         self.version = __version__
         self.profile = resolve_profile(cfg.profile, device)
+        self.progress = progress
         self._models: dict[str, tuple["LoadedModel", str]] = {}
         self.subset = cfg.subset if cfg.subset != "auto" else self.benchmark.default_subset
         self._images: dict[tuple[str, ...], tuple["ImageSet", str]] = {}
@@ -208,11 +225,17 @@ class Runner:
             image_set = self.images(model)[0]
             start = time.perf_counter()
             chunks = []
-            for lo in range(0, len(image_set), method.batch_size):
-                x = loaded.normalize(image_set.images[lo:lo + method.batch_size].to(self.device))
-                t = image_set.labels[lo:lo + method.batch_size].to(self.device)
-                maps = method.explain(loaded, x, t, self.cfg.seed)
-                chunks.append(checked_maps(method.name, maps, (x.shape[0], x.shape[2], x.shape[3])))
+            label = f"maps of {model} / {method.name}"
+            if self.progress is not None:
+                self.progress(label, 0, len(image_set))
+            with torch_threads(method.threads):
+                for lo in range(0, len(image_set), method.batch_size):
+                    x = loaded.normalize(image_set.images[lo:lo + method.batch_size].to(self.device))
+                    t = image_set.labels[lo:lo + method.batch_size].to(self.device)
+                    maps = method.explain(loaded, x, t, self.cfg.seed)
+                    chunks.append(checked_maps(method.name, maps, (x.shape[0], x.shape[2], x.shape[3])))
+                    if self.progress is not None:
+                        self.progress(label, lo + x.shape[0], len(image_set))
             buffer = io.BytesIO()
             torch.save({"maps": torch.cat(chunks), "seconds": time.perf_counter() - start}, buffer)
             return buffer.getvalue()

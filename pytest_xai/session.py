@@ -69,6 +69,7 @@ class XaiSession:
     is_worker: bool
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
     claim_records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)   # said in pytest's terminal summary
 
     def cell_by_id(self, cell_id: str) -> Cell | None:
         return next((c for c in self.grid.cells if c.id == cell_id), None)
@@ -120,11 +121,11 @@ class XaiSession:
                    f"after {len(self.records) - unfinished} of {len(self.grid.cells)} cells")
             partial = self.cfg.report.with_name(self.cfg.report.stem + ".partial.json")
             write_report(partial, {**report, "partial": why})
-            said = [f"partial report written to {partial}: {why}; {self.cfg.report} and the baseline are untouched"]
-            self._say(session, said)
+            self.summary = [f"partial report written to {partial}: {why}; "
+                            f"{self.cfg.report} and the baseline are untouched"]
             return
         write_report(self.cfg.report, report)
-        said = [f"report written to {self.cfg.report}"]
+        said = [f"report written to {self.cfg.report} (read it: pytest-xai show {self.cfg.report})"]
         if self.cfg.report_html is not None:
             from pytest_xai.report.html import write_page
 
@@ -142,11 +143,11 @@ class XaiSession:
             else:
                 write_report(self.cfg.baseline, report)
                 said.append(f"baseline {self.cfg.baseline} rewritten ({len(report['cells'])} cells)")
-        self._say(session, said)
+        self.summary = said
 
-    @staticmethod
-    def _say(session: pytest.Session, lines: list[str]) -> None:
-        writer = session.config.get_terminal_writer()
-        writer.line()
-        for line in lines:
-            writer.line(f"pytest-xai: {line}")
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """Where the report went, after pytest's failure section (so it does not scroll away)."""
+        if self.summary:
+            terminalreporter.write_sep("-", "pytest-xai")
+            for line in self.summary:
+                terminalreporter.write_line(f"pytest-xai: {line}")

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from pytest_xai.report.writer import without_run_dependent
 from pytest_xai.store import _umask
 
 # The smoke models are untrained: the paper's claims would only be skipped, so run the cells.
 SMALL = ["--xai-benchmark=smoke", "--xai-images=6", "-p", "no:cacheprovider", "-k", "test_cell"]
 FAST_METHODS = "--xai-methods=gradient,gradcam"
 N_CELLS = 2 * 2 * 4  # smoke models x FAST_METHODS x metrics
-RUN_DEPENDENT = ("seconds_per_image", "cached", "threads")
 
 
 TWINS_CONFTEST = '''
@@ -38,13 +38,6 @@ def pytest_xai_register(registry):
 
 def report_of(pytester: pytest.Pytester, name: str = "reports/xai-report.json") -> dict[str, Any]:
     return json.loads((pytester.path / name).read_text())
-
-
-def without_timings(report: dict[str, Any]) -> dict[str, Any]:
-    """The report less what legitimately changes between runs: timings, cache hits, the cache's place."""
-    cells = [{k: v for k, v in c.items() if k not in RUN_DEPENDENT} for c in report["cells"]]
-    config = {k: v for k, v in report["config"].items() if k != "cache_dir"}
-    return {**report, "cells": cells, "config": config}
 
 
 def test_list_prints_everything_and_exits_0(pytester: pytest.Pytester) -> None:
@@ -156,7 +149,7 @@ def test_second_identical_run_computes_nothing(pytester: pytest.Pytester) -> Non
     pytester.runpytest(*args).assert_outcomes(passed=4)
     second = report_of(pytester)
     assert all(c["cached"] for c in second["cells"])
-    assert without_timings(first) == without_timings(second)
+    assert without_run_dependent(first) == without_run_dependent(second)
     # A new seed is new content: nothing may come from the cache.
     pytester.runpytest(*args, "--xai-seed=1").assert_outcomes(passed=4)
     assert not any(c["cached"] for c in report_of(pytester)["cells"])
@@ -189,8 +182,8 @@ def test_report_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) ->
     # Each of the two workers takes half the cores as torch threads; one process takes them all.
     assert {c["threads"] for c in serial["cells"]} == {cores}
     assert {c["threads"] for c in parallel["cells"]} == {max(1, cores // 2)}
-    assert without_timings(serial) == without_timings(parallel)
-    assert (json.dumps(without_timings(serial), indent=1) == json.dumps(without_timings(parallel), indent=1))
+    assert without_run_dependent(serial) == without_run_dependent(parallel)
+    assert (json.dumps(without_run_dependent(serial), indent=1) == json.dumps(without_run_dependent(parallel), indent=1))
 
 
 WORKER_LOG = """
@@ -237,6 +230,10 @@ def test_regression_against_a_baseline_fails_the_cell(pytester: pytest.Pytester)
     result = pytester.runpytest(*args, "--xai-baseline=perfect.json")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*significantly worse than the baseline*wilcoxon one-sided p*"])
+    # Where the report went is said after the failure section, with the command that reads it.
+    out = result.stdout.str()
+    assert out.index("pytest-xai: report written to") > out.index("= FAILURES =")
+    result.stdout.fnmatch_lines(["pytest-xai: report written to *xai-report.json (read it: pytest-xai show *)"])
     report = report_of(pytester)
     assert [c["outcome"] for c in report["cells"]] == ["failed", "failed"]
     assert all(c["baseline"]["worse"] for c in report["cells"])
@@ -263,6 +260,35 @@ def test_pyargs_runs_the_shipped_grid(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--pyargs", "pytest_xai.suite", "--xai-models=smoke-flat",
                                 "--xai-methods=gradient", "--xai-metrics=wsl", *SMALL)
     result.assert_outcomes(passed=1)
+
+
+def test_a_method_that_pins_its_threads_computes_its_maps_with_them(pytester: pytest.Pytester) -> None:
+    """EP's maps depend on the thread count, so it pins one thread; the run's count is back after."""
+    pytester.makeconftest('''
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+
+from pytest_xai.methods import Gradient
+
+@dataclass(frozen=True)
+class Pinned(Gradient):
+    name: ClassVar[str] = "pinned"
+    threads: ClassVar[int | None] = 1
+
+    def explain(self, model, images, targets, seed):
+        Path("threads-seen").write_text(str(torch.get_num_threads()))
+        return super().explain(model, images, targets, seed)
+
+def pytest_xai_register(registry):
+    registry.add_method(Pinned())
+''')
+    pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=pinned,gradient", "--xai-metrics=wsl",
+                       "--xai-threads=2", *SMALL).assert_outcomes(passed=2)
+    assert (pytester.path / "threads-seen").read_text() == "1"
+    assert [c["threads"] for c in report_of(pytester)["cells"]] == [2, 2]
 
 
 def test_cells_that_do_not_apply_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
@@ -552,7 +578,7 @@ def test_merged_shards_equal_the_unsharded_report(pytester: pytest.Pytester) -> 
                  "-o", str(pytester.path / "merged.json")]) == 0
     merged, unsharded = report_of(pytester, "merged.json"), report_of(pytester, "whole.json")
     assert merged["claims"] and any(c["outcome"] != "skipped" for c in merged["claims"])
-    strip = lambda r: {**without_timings(r), "config": {k: v for k, v in without_timings(r)["config"].items()  # noqa: E731
+    strip = lambda r: {**without_run_dependent(r), "config": {k: v for k, v in without_run_dependent(r)["config"].items()  # noqa: E731
                                                         if k != "shard"}}
     assert strip(merged) == strip(unsharded)
 

@@ -40,6 +40,9 @@ class Method:
     #: budget field -> its cap under the ``fast`` profile (the value used is min(value, cap))
     fast_caps: ClassVar[dict[str, int]] = {}
     batch_size: int = 32
+    #: torch threads its maps are computed with, where they depend on it (an optimisation
+    #: that amplifies rounding differences between thread counts); None: the process's
+    threads: ClassVar[int | None] = None
 
     def with_profile(self, profile: str) -> "Method":
         """This method under ``profile``: ``paper`` leaves it as is, ``fast`` caps its budgets."""

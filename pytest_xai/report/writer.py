@@ -102,6 +102,16 @@ class ReportError(ValueError):
     """A file that is not a complete pytest-xai report; the message names the file and why."""
 
 
+RUN_DEPENDENT_CELL_FIELDS = ("seconds_per_image", "cached", "threads")
+
+
+def without_run_dependent(report: dict[str, Any]) -> dict[str, Any]:
+    """The report less what legitimately changes between identical runs (see the schema above)."""
+    cells = [{k: v for k, v in c.items() if k not in RUN_DEPENDENT_CELL_FIELDS} for c in report["cells"]]
+    config = {k: v for k, v in report["config"].items() if k != "cache_dir"}
+    return {**report, "cells": cells, "config": config}
+
+
 def read_report(path: Path | str) -> dict[str, Any]:
     """The report at ``path``, refused with a :class:`ReportError` when it is missing,
     unreadable, not JSON, not a pytest-xai report, of another schema version, or partial
