@@ -190,6 +190,19 @@ def test_train_tiny_end_to_end(tmp_path, capsys):
     assert mini_zoo.card("alexnet-r", tmp_path / "w")["sha256"] == first
 
 
+def test_jobs_put_each_robust_model_after_its_twin_and_train_in_parallel(tmp_path):
+    from pytest_xai.models.train import chains
+
+    assert chains(["alexnet-r", "resnet", "resnet-placebo", "alexnet", "resnet-r", "resnet-pgd1"]) == [
+        ["resnet", "resnet-r"], ["alexnet", "alexnet-r"], ["resnet-pgd1"], ["resnet-placebo"]]
+    assert chains(["resnet-r"]) == [["resnet-r"]]          # its twin is trained already
+    main(["--model", "alexnet", "--model", "alexnet-r", "--model", "mobilenet", "--tiny", "--jobs", "2",
+          "--weights-dir", str(tmp_path / "w"), "--runs-dir", str(tmp_path / "runs")])
+    assert sorted(p.name for p in (tmp_path / "w").glob("*.pt")) == ["alexnet-r.pt", "alexnet.pt", "mobilenet.pt"]
+    with pytest.raises(SystemExit):
+        main(["--all", "--jobs", "0", "--weights-dir", str(tmp_path / "w")])
+
+
 def test_a_robust_run_starts_from_its_vanilla_twins_clean_epochs(tmp_path, capsys):
     cfg = Config(epochs=2, train_images=32, test_images=8, pgd_images=4, batch_size=16, tight_epochs=0.25,
                  curriculum=0.25, clean_epochs=1, ramp_epochs=0.5)

@@ -1,6 +1,8 @@
 """Train the `mini` zoo: ``python -m pytest_xai.models.train --model NAME | --all [--tiny]``.
 
-``--device cuda`` trains on a GPU (the images are made and batched on the CPU).
+``--jobs N`` trains N models at once in separate processes (a robust model after its
+vanilla twin); ``--device cuda`` trains on a GPU (the images are made and batched on
+the CPU).
 Seeded and resumable: a checkpoint per epoch under ``runs/NAME/`` (gitignored); rerunning
 the same command resumes from the last one, and ``--all`` skips models whose weights
 for the chosen world (``--world``, default the shipped one) are already in the output
@@ -50,7 +52,10 @@ import argparse
 import hashlib
 import json
 import math
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -153,8 +158,9 @@ def _split_uint8(split: str, n: int, seed: int, cache: Path, world: mini.World
     images, labels, boxes = mini.make_split(split, n, seed, world=world)
     images = images.mul(255).round().to(torch.uint8)
     cache.mkdir(parents=True, exist_ok=True)
-    torch.save({"images": images, "labels": labels, "boxes": boxes}, path.with_suffix(".partial"))
-    path.with_suffix(".partial").replace(path)
+    partial = path.with_suffix(f".{os.getpid()}.partial")     # parallel jobs may make the same split
+    torch.save({"images": images, "labels": labels, "boxes": boxes}, partial)
+    partial.replace(path)
     return images, labels, boxes
 
 
@@ -402,6 +408,25 @@ def _finish(name: str, net: nn.Module, cfg: Config, elapsed: float, test_x: torc
     return card
 
 
+def chains(names: list[str]) -> list[list[str]]:
+    """``names`` in jobs that run in order: a robust model after its vanilla twin (it starts
+    from the twin's checkpoint), every other model alone; the longest jobs first."""
+    twin = {n: v for n in names for v in names
+            if mini_zoo.TRAINABLE[n].training == "robust" and mini_zoo.TRAINABLE[v].training == "vanilla"
+            and mini_zoo.TRAINABLE[v].arch == mini_zoo.TRAINABLE[n].arch and mini_zoo.TRAINABLE[v].seed == 0}
+    jobs = [[n] + [r for r in names if twin.get(r) == n] for n in names if n not in twin]
+    adversarial = lambda job: sum(mini_zoo.TRAINABLE[n].training != "vanilla" for n in job)  # noqa: E731
+    return sorted(jobs, key=adversarial, reverse=True)
+
+
+def _train_job(job: list[str], version: int, tiny: bool, epochs: int | None, weights_dir: Path, runs_dir: Path,
+               threads: int, device: str) -> None:
+    torch.set_num_threads(threads)
+    world = mini.WORLDS[version]
+    for name in job:
+        train(name, default_config(name, tiny, epochs, world), weights_dir, runs_dir, world, device)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -414,6 +439,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu", help="where the nets train (e.g. cuda); the data stay on the CPU")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="models trained at once, in separate processes (a robust model after its twin)")
     parser.add_argument("--world", type=int, choices=sorted(mini.WORLDS), default=mini.WORLD.version,
                         help="the generator version to train on (default: the shipped one)")
     args = parser.parse_args(argv)
@@ -425,9 +452,17 @@ def main(argv: list[str] | None = None) -> None:
     if args.all:
         names += [n for n in TRAIN_ORDER if n not in names
                   and not mini_zoo.is_trained(n, args.weights_dir, generator_version=world.version)]
-    for name in names:
-        train(name, default_config(name, args.tiny, args.epochs, world), args.weights_dir, args.runs_dir, world,
-              args.device)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    jobs = chains(names)
+    job_args = (world.version, args.tiny, args.epochs, args.weights_dir, args.runs_dir, args.threads, args.device)
+    if args.jobs == 1:
+        for job in jobs:
+            _train_job(job, *job_args)
+        return
+    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for done in [pool.submit(_train_job, job, *job_args) for job in jobs]:
+            done.result()
 
 
 if __name__ == "__main__":
