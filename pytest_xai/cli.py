@@ -52,11 +52,17 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from pytest_xai.report.compare import compare_reports, format_comparison
+    from pytest_xai.report.compare import compare_reports, format_comparison, missing_cells
 
-    rows = compare_reports(_load(args.base), _load(args.new), alpha=args.alpha)
+    base, new = _load(args.base), _load(args.new)
+    rows = compare_reports(base, new, alpha=args.alpha)
     print(format_comparison(rows, alpha=args.alpha))
-    return 1 if any(row["worse"] for row in rows) else 0
+    missing = missing_cells(base, new)
+    if missing:
+        print(f"{len(missing)} cells of {args.base} have no scores in {args.new}"
+              + (" (allowed by --allow-missing)" if args.allow_missing else "") + ": "
+              + ", ".join("-".join(key) for key in missing))
+    return 1 if any(row["worse"] for row in rows) or (missing and not args.allow_missing) else 0
 
 
 def _alpha(raw: str) -> float:
@@ -86,10 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("reports", nargs="+")
     merge.add_argument("-o", "--output", required=True)
     merge.set_defaults(run=_merge)
-    compare = commands.add_parser("compare", help="per-cell deltas; exit 1 if a cell got significantly worse")
+    compare = commands.add_parser("compare", help="per-cell deltas; exit 1 if a cell got significantly worse "
+                                  "or a cell of BASE is missing from NEW")
     compare.add_argument("base")
     compare.add_argument("new")
     compare.add_argument("--alpha", type=_alpha, default=0.01, help="significance level in (0, 1) (default 0.01)")
+    compare.add_argument("--allow-missing", action="store_true",
+                         help="exit 0 even when cells of BASE have no scores in NEW (a narrower run)")
     compare.set_defaults(run=_compare)
     return parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,15 @@ def _baseline_path(root: Path, value: str, benchmark: str, update: bool) -> Path
     return path if update or path.exists() else None
 
 
+def _check_cache_dir(path: Path) -> None:
+    """The score store must be, or be creatable as, a writable folder."""
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise pytest.UsageError(f"--xai-cache-dir: {path} cannot be a folder: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"--xai-cache-dir: {existing} is not writable (the score store writes there)")
+
+
 def read_config(config: pytest.Config) -> XaiConfig:
     """Validate the options (a pytest UsageError names the bad value)."""
     device = _value(config, "device")
@@ -179,6 +189,7 @@ def read_config(config: pytest.Config) -> XaiConfig:
     shard = _value(config, "shard")
     imagenet_root, weights_dir = _value(config, "imagenet-root"), _value(config, "weights-dir")
     root = Path(config.rootpath)
+    _check_cache_dir(root / _value(config, "cache-dir"))
     return XaiConfig(
         models=_value(config, "models"),
         methods=_value(config, "methods"),

@@ -52,14 +52,23 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_xai.report.writer import ReportError, read_report
 
         try:
-            read_report(cfg.baseline)
+            baseline = read_report(cfg.baseline)
         except ReportError as exc:
             raise pytest.UsageError(f"--xai-baseline: {exc}") from None
+        theirs = {k: baseline["config"].get(k) for k in ("benchmark", "seed")}
+        if theirs != {"benchmark": cfg.benchmark, "seed": cfg.seed}:
+            raise pytest.UsageError(
+                f"--xai-baseline: {cfg.baseline} is a report of benchmark {theirs['benchmark']!r} at seed "
+                f"{theirs['seed']}, this run is {cfg.benchmark!r} at seed {cfg.seed}: its images are not these")
     registry = build_registry(config)
     try:
         grid = select_grid(registry, cfg)
     except SelectorError as exc:
         raise pytest.UsageError(f"pytest-xai: {exc}") from None
+    if grid.shard and not grid.cells:
+        groups = len(grid.models) * len(grid.methods)
+        raise pytest.UsageError(f"--xai-shard: shard {grid.shard[0]}/{grid.shard[1]} has no cells: the grid has "
+                                f"{groups} (model, method) group{'s' if groups != 1 else ''}, dealt out one per shard")
     session = XaiSession(cfg=cfg, registry=registry, grid=grid, is_worker=hasattr(config, "workerinput"))
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "pytest-xai-session")

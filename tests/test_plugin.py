@@ -559,6 +559,30 @@ def test_a_baseline_that_is_not_a_report_is_a_usage_error(pytester: pytest.Pytes
     result.stderr.fnmatch_lines([f"*--xai-baseline: *bogus.json: {why}*"])
 
 
+def test_a_baseline_of_another_benchmark_or_seed_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    args = ["--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-metrics=wsl", *SMALL]
+    pytester.runpytest(*args, "--xai-report=base.json").assert_outcomes(passed=1)
+    pytester.runpytest(*args, "--xai-baseline=base.json").assert_outcomes(passed=1)
+    result = pytester.runpytest(*args, "--xai-baseline=base.json", "--xai-seed=1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--xai-baseline: *base.json is a report of benchmark 'smoke' at seed 0, "
+                                 "this run is 'smoke' at seed 1*"])
+
+
+def test_a_shard_without_cells_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-shard=2/2", *SMALL)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--xai-shard: shard 2/2 has no cells: the grid has 1 (model, method) group, *"])
+
+
+def test_a_cache_dir_that_is_a_file_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".txt", store="not a folder")
+    for value in ("store.txt", "store.txt/inner"):
+        result = pytester.runpytest("--xai-models=smoke-gap", f"--xai-cache-dir={value}", *SMALL)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"*--xai-cache-dir: *{value} cannot be a folder: *store.txt is a file*"])
+
+
 def test_merged_shards_equal_the_unsharded_report(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TWINS_CONFTEST)
     args = ["--xai-benchmark=smoke", "--xai-models=tiny,tiny-r", FAST_METHODS, "--xai-images=6",

@@ -59,6 +59,18 @@ def test_compare_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "1 of 1 cells significantly worse" in capsys.readouterr().out
 
 
+def test_compare_flags_baseline_cells_missing_from_the_new_report(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    base, narrow = tmp_path / "base.json", tmp_path / "narrow.json"
+    base.write_text(json.dumps(BASE))
+    narrow.write_text(json.dumps({**BASE, "cells": BASE["cells"][:1]}))
+    assert main(["compare", str(base), str(narrow)]) == 1
+    missing = len([c for c in BASE["cells"][1:] if c.get("scores")])
+    assert f"{missing} cells of {base} have no scores in {narrow}: " in capsys.readouterr().out
+    assert main(["compare", str(base), str(narrow), "--allow-missing"]) == 0
+    assert "(allowed by --allow-missing)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("alpha", ["2", "0", "-0.1", "nan", "one"])
 def test_compare_refuses_an_alpha_outside_0_1(tmp_path: Path, capsys: pytest.CaptureFixture[str], alpha: str) -> None:
     base = tmp_path / "base.json"

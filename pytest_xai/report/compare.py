@@ -27,6 +27,13 @@ def compare_reports(base: dict[str, Any], new: dict[str, Any], alpha: float) -> 
                                        r["improvement"] if r["improvement"] is not None else 0.0))
 
 
+def missing_cells(base: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The (model, method, metric) cells with scores in ``base`` that ``new`` has no scores for."""
+    new_cells = cells_by_key(new)
+    return [key for key, cell in cells_by_key(base).items()
+            if cell.get("scores") and not new_cells.get(key, {}).get("scores")]
+
+
 def format_comparison(rows: list[dict[str, Any]], alpha: float) -> str:
     """A fixed-width table of ``compare_reports`` rows and a summary line."""
     header = f"{'model':<16} {'method':<22} {'metric':<14} {'base':>8} {'new':>8} {'better by':>10} {'p(worse)':>9}"
