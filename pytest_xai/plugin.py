@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +57,10 @@ def pytest_configure(config: pytest.Config) -> None:
         except ReportError as exc:
             raise pytest.UsageError(f"--xai-baseline: {exc}") from None
         theirs = {k: baseline["config"].get(k) for k in ("benchmark", "seed")}
-        if theirs != {"benchmark": cfg.benchmark, "seed": cfg.seed}:
+        named = bool(config.getoption("xai_baseline") or config.getini("xai_baseline"))
+        if theirs != {"benchmark": cfg.benchmark, "seed": cfg.seed} and not named:
+            cfg = dataclasses.replace(cfg, baseline=None)   # the committed default is for its own seed
+        elif theirs != {"benchmark": cfg.benchmark, "seed": cfg.seed}:
             raise pytest.UsageError(
                 f"--xai-baseline: {cfg.baseline} is a report of benchmark {theirs['benchmark']!r} at seed "
                 f"{theirs['seed']}, this run is {cfg.benchmark!r} at seed {cfg.seed}: its images are not these")

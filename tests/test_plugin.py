@@ -567,6 +567,11 @@ def test_a_baseline_of_another_benchmark_or_seed_is_a_usage_error(pytester: pyte
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--xai-baseline: *base.json is a report of benchmark 'smoke' at seed 0, "
                                  "this run is 'smoke' at seed 1*"])
+    # The benchmark's default baseline (not named) is simply not used at another seed.
+    (pytester.path / "reports").mkdir(exist_ok=True)
+    (pytester.path / "base.json").rename(pytester.path / "reports" / "baseline-smoke.json")
+    pytester.runpytest(*args, "--xai-seed=1").assert_outcomes(passed=1)
+    assert report_of(pytester)["config"]["baseline"] is None
 
 
 def test_a_shard_without_cells_is_a_usage_error(pytester: pytest.Pytester) -> None:
