@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,42 @@ class XaiSession:
     claim_records: dict[str, dict[str, Any]] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)   # said in pytest's terminal summary
 
+    # A run's trace in its store, ``last-run.json``: how many of its grid's cells finished.
+    # A run killed outright (no report, no partial report) leaves it unfinished, and the
+    # next run's header says how much of that grid the store already holds.
+    def _trace_path(self) -> Path:
+        return self.cfg.cache_dir / "last-run.json"
+
+    def _trace(self, finished: bool) -> None:
+        path = self._trace_path()
+        done = sum("outcome" in r for r in self.records.values())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps({"report": str(self.cfg.report), "cells": len(self.grid.cells),
+                                       "done": done, "finished": finished}))
+        partial.replace(path)
+
+    def pytest_report_header(self) -> list[str] | None:
+        """What an unfinished earlier run left in the store (controller only)."""
+        last = self._previous_trace
+        if self.is_worker or last is None or last.get("finished") or not last.get("done"):
+            return None
+        return [f"pytest-xai: the last run with this store ({last['cells']} cells, report {last['report']}) "
+                f"stopped after {last['done']} cells; their maps and scores are in {self.cfg.cache_dir} and "
+                "are read, not recomputed"]
+
+    @cached_property
+    def _previous_trace(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self._trace_path().read_text())
+        except (OSError, ValueError):
+            return None
+
+    def pytest_sessionstart(self) -> None:
+        if not self.is_worker and self.grid.cells:
+            _ = self._previous_trace      # read before this run overwrites it
+            self._trace(finished=False)
+
     def cell_by_id(self, cell_id: str) -> Cell | None:
         return next((c for c in self.grid.cells if c.id == cell_id), None)
 
@@ -95,7 +132,10 @@ class XaiSession:
         if prop == CLAIM_PROPERTY and "outcome" in record and not (report.failed and report.when != "call"):
             return  # a claim states its own outcome and message (as `pytest-xai merge` does)
         if report.when == "call" or not report.passed:
+            first = "outcome" not in record
             record["outcome"] = "error" if report.when != "call" and report.failed else report.outcome
+            if first and prop == CELL_PROPERTY and not self.is_worker:
+                self._trace(finished=False)
             if report.failed:
                 crash = getattr(report.longrepr, "reprcrash", None)
                 record["message"] = (crash.message if crash else report.longreprtext)[:1000]
@@ -125,6 +165,7 @@ class XaiSession:
                             f"{self.cfg.report} and the baseline are untouched"]
             return
         write_report(self.cfg.report, report)
+        self._trace(finished=True)
         said = [f"report written to {self.cfg.report} (read it: pytest-xai show {self.cfg.report})"]
         if self.cfg.report_html is not None:
             from pytest_xai.report.html import write_page

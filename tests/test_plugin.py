@@ -507,6 +507,39 @@ def pytest_xai_register(registry):
 '''
 
 
+def test_a_killed_run_is_named_by_the_next_runs_header(pytester: pytest.Pytester,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makeconftest('''
+import os
+from dataclasses import dataclass
+from typing import ClassVar
+
+from pytest_xai.methods import Gradient
+
+@dataclass(frozen=True)
+class Killed(Gradient):
+    name: ClassVar[str] = "killed"
+
+    def explain(self, model, images, targets, seed):
+        if os.environ.get("KILL_THE_RUN"):
+            os._exit(9)             # no hook runs after this: no report, no partial report
+        return super().explain(model, images, targets, seed)
+
+def pytest_xai_register(registry):
+    registry.add_method(Killed())
+''')
+    args = ["--xai-models=smoke-gap", "--xai-methods=gradient,killed", "--xai-metrics=wsl", *SMALL]
+    monkeypatch.setenv("KILL_THE_RUN", "1")
+    assert pytester.runpytest_subprocess(*args).ret == 9
+    assert not (pytester.path / "reports" / "xai-report.json").exists()
+    monkeypatch.delenv("KILL_THE_RUN")
+    again = pytester.runpytest_subprocess(*args)
+    again.assert_outcomes(passed=2)
+    again.stdout.fnmatch_lines(["pytest-xai: the last run with this store (2 cells, report *xai-report.json) "
+                                "stopped after 1 cells; their maps and scores are in * and are read, not recomputed"])
+    assert "the last run" not in pytester.runpytest_subprocess(*args).stdout.str()
+
+
 def test_an_interrupted_run_leaves_report_and_baseline_as_they_were(pytester: pytest.Pytester) -> None:
     args = ["--xai-models=smoke-gap", "--xai-methods=gradient,ctrl_c", "--xai-metrics=wsl", *SMALL]
     pytester.makeconftest(INTERRUPTING_METHOD)
