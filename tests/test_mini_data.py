@@ -179,3 +179,30 @@ def test_stroke_thickens_the_digit_and_nothing_else():
         assert a[1] == b[1] and a[3] == b[3]
         (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a[2], b[2]
         assert (bx1 - bx0) * (by1 - by0) >= (ax1 - ax0) * (ay1 - ay0)
+
+
+def test_the_null_patch_is_the_same_bars_clear_of_the_digit_and_nothing_else_changes():
+    import dataclasses
+
+    side, n = 14, 40
+    plain = mini.World(version=993, digit_side=(18, 34), distractors=(0, 3), letters=(0, 0), context_p=0.0)
+    patched = dataclasses.replace(plain, null_patch=side)
+    bars = torch.tensor([1.0 if x % 4 < 2 else 0.0 for x in range(side)]).expand(3, side, side)
+    a, labels, boxes = mini.make_split("test", n, 0, world=plain)
+    b, labels_b, boxes_b = mini.make_split("test", n, 0, world=patched)
+    assert torch.equal(labels, labels_b) and torch.equal(boxes, boxes_b)
+    found = 0
+    for i in range(n):
+        changed = (a[i] != b[i]).any(0).nonzero()
+        if len(changed) == 0:
+            continue
+        (py, px), (qy, qx) = changed.min(0).values.tolist(), changed.max(0).values.tolist()
+        assert qy - py < side and qx - px < side
+        x0, y0, x1, y1 = boxes[i].tolist()
+        assert qx < x0 or px > x1 or qy < y0 or py > y1                 # clear of the digit's box
+        # The changed pixels lie in one side x side window that holds exactly the bars (some
+        # pixels of the bars may equal the background's and not change).
+        found += any(torch.equal(b[i][:, y:y + side, x:x + side], bars)
+                     for y in range(max(0, qy - side + 1), min(py, 64 - side) + 1)
+                     for x in range(max(0, qx - side + 1), min(px, 64 - side) + 1))
+    assert found >= n * 3 // 4          # a place clear of the digit exists on most images

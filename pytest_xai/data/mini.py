@@ -76,6 +76,7 @@ class World:
     texture_presence: float = 0.0
     texture_fidelity: float = 1.0   # chance that the texture is the label's (else a random class's)
     stroke: int = 0                 # digit strokes grown by this many px per side at 32 px glyph height
+    null_patch: int = 0             # side of a fixed striped patch beside the digit on every image (0: none)
 
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
@@ -283,6 +284,22 @@ def _contrasting(colour: np.ndarray, background: int) -> np.ndarray:
     return colour
 
 
+def _add_null_patch(pixels: np.ndarray, rng: np.random.Generator, side: int, box: tuple[int, int, int, int]) -> None:
+    """A fixed, class-independent patch of black and white vertical bars (2 px each), the
+    same on every image, at a random place clear of the digit's box (in place; none when
+    no place is found in 20 draws). Shah et al. 2021's BlockMNIST null block: vanilla
+    input gradients leak onto such a pattern, robust ones do not."""
+    import numpy as np
+
+    x0, y0, x1, y1 = box
+    for _ in range(20):
+        px, py = (int(v) for v in rng.integers(IMAGE_SIZE - side + 1, size=2))
+        if px + side <= x0 or px > x1 or py + side <= y0 or py > y1:
+            bars = np.where(np.arange(side) % 4 < 2, 255, 0)
+            pixels[py:py + side, px:px + side] = bars[None, :, None]
+            return
+
+
 @lru_cache(maxsize=1)
 def _texture_tiles() -> np.ndarray:
     """Per class, the texture's fixed tile of +-1 (int64 [C, T, T, 3])."""
@@ -347,6 +364,8 @@ def _sample_uint8(split: str, index: int, seed: int, world: World | None = None
     x0, y0 = int(rng.integers(IMAGE_SIZE - w + 1)), int(rng.integers(IMAGE_SIZE - h + 1))
     _paste(pixels, alpha, np.array(_colour(rng), dtype=np.int64), x0, y0)
     box = (x0, y0, x0 + w - 1, y0 + h - 1)
+    if world.null_patch:
+        _add_null_patch(pixels, rng, world.null_patch, box)
     if world.texture:
         _add_texture(pixels, rng, world, label, box)
     return pixels.astype(np.uint8), label, box, digit, in_context
