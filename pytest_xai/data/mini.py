@@ -30,7 +30,8 @@ photographs at p 0.5, small digits, letters) is the one the shipped zoo is train
 non-robust features and their gradients spread over them; robust ones can only use
 robust features such as the object's shape): large digits and no letters or class
 photographs, so the digit's shape is the only class feature. The other knobs (a
-per-class texture outside the box, thicker strokes) exist for the probes of
+per-class texture outside the box, thicker strokes, a fixed null patch) exist for the
+probes of
 ``benchmarks/generator_probe.py``, which measure a world.
 """
 
