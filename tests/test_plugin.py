@@ -507,6 +507,43 @@ def pytest_xai_register(registry):
 '''
 
 
+WAITING_METHOD = '''
+import time
+from pathlib import Path
+
+def pytest_xai_register(registry):
+    @registry.method("waits", group="other")
+    def waits(model, images, targets):
+        Path("started").write_text("")
+        time.sleep(120)             # until the test sends SIGINT
+'''
+
+
+def test_a_real_sigint_leaves_report_and_baseline_byte_identical(pytester: pytest.Pytester) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    args = ["--xai-models=smoke-gap", "--xai-metrics=wsl", *SMALL]
+    pytester.makeconftest(WAITING_METHOD)
+    pytester.runpytest(*args, "--xai-methods=gradient", "--xai-update-baseline").assert_outcomes(passed=1)
+    report, baseline = pytester.path / "reports" / "xai-report.json", pytester.path / "reports" / "baseline-smoke.json"
+    before = report.read_bytes(), baseline.read_bytes()
+    run = subprocess.Popen([sys.executable, "-m", "pytest", *args, "--xai-methods=gradient,waits",
+                            "--xai-update-baseline"], cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+    deadline = time.monotonic() + 120
+    while not (pytester.path / "started").exists():
+        assert run.poll() is None and time.monotonic() < deadline, "the run never reached the waiting explainer"
+        time.sleep(0.2)
+    run.send_signal(signal.SIGINT)
+    out, _ = run.communicate(timeout=120)
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, out
+    assert (report.read_bytes(), baseline.read_bytes()) == before
+    assert "partial report written to" in out and (pytester.path / "reports" / "xai-report.partial.json").exists()
+
+
 def test_a_killed_run_is_named_by_the_next_runs_header(pytester: pytest.Pytester,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makeconftest('''

@@ -69,8 +69,7 @@ def test_a_run_prints_progress_of_slow_maps_unless_quiet(pytester: pytest.Pytest
             "--xai-images=6", "-p", "no:cacheprovider", "-k", "test_cell"]
     result = pytester.runpytest_subprocess(*args)
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["pytest-xai: maps of smoke-gap / slow: 6/6 images, * images/s, 2 s"])
-    assert "maps of smoke-gap / gradient" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["pytest-xai: maps of smoke-gap / slow: 6/6 images, * images/s, * s"])
     quiet = pytester.runpytest_subprocess(*args, "-q", "--xai-cache-dir=other")
     quiet.assert_outcomes(passed=2)
     assert "maps of" not in quiet.stdout.str()
