@@ -168,9 +168,10 @@ def main() -> None:
                 shares.append((mass * inside[cl, 0]).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
     row("share of |gradient| in the box", shares)
     for (method_name, metric_name), scores in hits.items():
-        p = f"   one-sided p (robust > vanilla) {mannwhitneyu(scores[1], scores[0], alternative='greater').pvalue:.2g}"
+        p = "" if len(scores) < 2 else \
+            f"   one-sided p (robust > vanilla) {mannwhitneyu(scores[1], scores[0], alternative='greater').pvalue:.2g}"
         print(f"[{args.tag}] {method_name + ' ' + metric_name:<34} " + " / ".join(f"{s.mean():.3f}" for s in scores)
-              + (p if len(scores) == 2 else ""), flush=True)
+              + p, flush=True)
     np.savez(out / "probe.npz", cl=cl.numpy(),
              **{f"{m}_{k}_{n}": v for (m, k), vs in hits.items() for n, v in zip(names, vs)})
 
