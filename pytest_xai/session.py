@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -82,7 +83,7 @@ class XaiSession:
         path = self._trace_path()
         done = sum("outcome" in r for r in self.records.values())
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".json.partial")
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")     # shards may share a store
         partial.write_text(json.dumps({"report": str(self.cfg.report), "cells": len(self.grid.cells),
                                        "done": done, "finished": finished}))
         partial.replace(path)
