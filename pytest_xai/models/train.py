@@ -410,7 +410,7 @@ def _finish(name: str, net: nn.Module, cfg: Config, elapsed: float, test_x: torc
 
 def chains(names: list[str]) -> list[list[str]]:
     """``names`` in jobs that run in order: a robust model after its vanilla twin (it starts
-    from the twin's checkpoint), every other model alone; the longest jobs first."""
+    from the twin's checkpoint), every other model alone; jobs with adversarial training first."""
     twin = {n: v for n in names for v in names
             if mini_zoo.TRAINABLE[n].training == "robust" and mini_zoo.TRAINABLE[v].training == "vanilla"
             and mini_zoo.TRAINABLE[v].arch == mini_zoo.TRAINABLE[n].arch and mini_zoo.TRAINABLE[v].seed == 0}
