@@ -59,9 +59,9 @@ class World:
     """The knobs that make one version of the generator; ``version`` seeds every image.
 
     ``stroke`` thickens the digit's strokes (grey dilation of the glyph upscaled to 32 px)
-    before it is resized, so a small digit keeps strokes an attack within the robust
-    models' training eps cannot fade. ``texture`` is the amplitude (grey levels) of a per-class high-frequency pattern added
-    outside the digit's box on a share ``texture_presence`` of the images: a non-robust
+    before it is resized, so that a small digit keeps wide strokes. ``null_patch`` draws a
+    fixed, class-independent pattern beside the digit. ``texture`` is the amplitude (grey
+    levels) of a per-class high-frequency pattern added outside the digit's box on a share ``texture_presence`` of the images: a non-robust
     class feature in the sense of Ilyas et al. 2019 (an L2 perturbation smaller than the
     robust models' training eps erases it), 0 for none. With ``texture_fidelity`` < 1 it
     is a random class's texture on the rest of the images, so it predicts the label only
@@ -81,9 +81,9 @@ class World:
 
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
-# Built from the paper's mechanism: the digit is the only class feature (large, strokes an
-# L2 attack of eps 1.0 cannot fade, no look-alike letters, no class photograph), so robust
-# models must read its shape, while vanilla gradients also spread over the clutter.
+# Built from the paper's mechanism: the digit is the only class feature (large, strokes
+# several pixels wide, no look-alike letters, no class photograph), so robust models must
+# read its shape, while vanilla gradients also spread over the clutter.
 V4 = World(version=4, digit_side=(18, 34), distractors=(0, 3), letters=(0, 0), context_p=0.0)
 WORLDS = {world.version: world for world in (V3, V4)}
 WORLD = V3                      # the world the shipped zoo is trained on and the benchmark shows
