@@ -161,7 +161,7 @@ def _baseline_path(root: Path, value: str, benchmark: str, update: bool) -> Path
     return path if update or path.exists() else None
 
 
-def _check_cache_dir(path: Path) -> None:
+def check_cache_dir(path: Path) -> None:
     """The score store must be, or be creatable as, a writable folder."""
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir():
@@ -189,7 +189,6 @@ def read_config(config: pytest.Config) -> XaiConfig:
     shard = _value(config, "shard")
     imagenet_root, weights_dir = _value(config, "imagenet-root"), _value(config, "weights-dir")
     root = Path(config.rootpath)
-    _check_cache_dir(root / _value(config, "cache-dir"))
     return XaiConfig(
         models=_value(config, "models"),
         methods=_value(config, "methods"),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_xai import hookspec
-from pytest_xai.options import add_options, read_config
+from pytest_xai.options import add_options, check_cache_dir, read_config
 from pytest_xai.registry import SelectorError
 from pytest_xai.selection import select_grid
 from pytest_xai.session import XaiSession, build_registry, format_listing
@@ -49,6 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     cfg = read_config(config)
     if not cfg.models:
         return
+    check_cache_dir(cfg.cache_dir)     # only with the grid on: pytest-xai is installed for every pytest run
     if cfg.baseline is not None and not cfg.update_baseline:
         from pytest_xai.report.writer import ReportError, read_report
 

@@ -656,6 +656,9 @@ def test_a_cache_dir_that_is_a_file_is_a_usage_error(pytester: pytest.Pytester) 
         result = pytester.runpytest("--xai-models=smoke-gap", f"--xai-cache-dir={value}", *SMALL)
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         result.stderr.fnmatch_lines([f"*--xai-cache-dir: *{value} cannot be a folder: *store.txt is a file*"])
+    # Without a grid (pytest-xai is installed for every pytest run) the store is never checked.
+    pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    pytester.runpytest("--xai-cache-dir=store.txt/inner", "test_plain.py").assert_outcomes(passed=1)
 
 
 def test_merged_shards_equal_the_unsharded_report(pytester: pytest.Pytester) -> None:
