@@ -5,9 +5,9 @@ whether robust gradients localize better than vanilla ones, and why.
 
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
-``--presence``, ``--fidelity``, ``--null-patch``, ``--version``); the recipe is the shipped one for that world unless ``--epochs``,
-``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``,
-``--tight`` or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r`` are trained into
+``--presence``, ``--fidelity``, ``--null-patch``, ``--version``); the recipe is the shipped
+one for that world unless ``--epochs``, ``--train-images``, ``--batch``, ``--eps``,
+``--clean``, ``--ramp``, ``--zoom``, ``--tight`` or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r`` are trained into
 ``runs/probes/TAG/`` (resumable; ``--device cuda`` trains on a GPU; a model whose card
 is already there is not retrained), then evaluated on test images of seed 1, which the
 default run (seed 0) never shows, so a world is not chosen on the images its numbers
@@ -55,7 +55,8 @@ def world_from(args: argparse.Namespace) -> mini.World:
     if args.world is not None:
         return mini.WORLDS[args.world]
     fields = dict(digit_side=_range(args.digit), distractors=_range(args.distractors), letters=_range(args.letters),
-                  context_p=args.context, texture=args.texture, texture_presence=args.presence, texture_fidelity=args.fidelity, stroke=args.stroke,
+                  context_p=args.context, texture=args.texture, texture_presence=args.presence,
+                  texture_fidelity=args.fidelity, stroke=args.stroke,
                   null_patch=args.null_patch)
     # A private version keeps the variant's images (and cached training data) apart from the shipped ones.
     version = args.version or 900 + zlib.crc32(repr(sorted(fields.items())).encode()) % 10_000

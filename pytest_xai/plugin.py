@@ -59,12 +59,12 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--xai-baseline: {exc}") from None
         theirs = {k: baseline["config"].get(k) for k in ("benchmark", "seed")}
         named = bool(config.getoption("xai_baseline") or config.getini("xai_baseline"))
-        if theirs != {"benchmark": cfg.benchmark, "seed": cfg.seed} and not named:
+        if theirs != {"benchmark": cfg.benchmark, "seed": cfg.seed}:
+            if named:
+                raise pytest.UsageError(
+                    f"--xai-baseline: {cfg.baseline} is a report of benchmark {theirs['benchmark']!r} at seed "
+                    f"{theirs['seed']}, this run is {cfg.benchmark!r} at seed {cfg.seed}: its images are not these")
             cfg = dataclasses.replace(cfg, baseline=None)   # the committed default is for its own seed
-        elif theirs != {"benchmark": cfg.benchmark, "seed": cfg.seed}:
-            raise pytest.UsageError(
-                f"--xai-baseline: {cfg.baseline} is a report of benchmark {theirs['benchmark']!r} at seed "
-                f"{theirs['seed']}, this run is {cfg.benchmark!r} at seed {cfg.seed}: its images are not these")
     registry = build_registry(config)
     try:
         grid = select_grid(registry, cfg)

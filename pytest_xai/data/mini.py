@@ -61,9 +61,10 @@ class World:
     ``stroke`` thickens the digit's strokes (grey dilation of the glyph upscaled to 32 px)
     before it is resized, so that a small digit keeps wide strokes. ``null_patch`` draws a
     fixed, class-independent pattern beside the digit. ``texture`` is the amplitude (grey
-    levels) of a per-class high-frequency pattern added outside the digit's box on a share ``texture_presence`` of the images: a non-robust
-    class feature in the sense of Ilyas et al. 2019 (an L2 perturbation smaller than the
-    robust models' training eps erases it), 0 for none. With ``texture_fidelity`` < 1 it
+    levels) of a per-class high-frequency pattern added outside the digit's box on a share
+    ``texture_presence`` of the images: a non-robust class feature in the sense of Ilyas
+    et al. 2019 (an L2 perturbation smaller than the robust models' training eps erases
+    it), 0 for none. With ``texture_fidelity`` < 1 it
     is a random class's texture on the rest of the images, so it predicts the label only
     in part and a network that uses it still needs the digit.
     """
