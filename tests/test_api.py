@@ -1,4 +1,4 @@
-"""The notebook API gives what the pytest run gives, and README's example runs."""
+"""The notebook API gives what the pytest run gives, and the example in docs/extending.md runs."""
 
 from __future__ import annotations
 
@@ -39,11 +39,11 @@ def test_models_and_images() -> None:
         px.load_model("resnet50")
 
 
-def test_the_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    example = re.search(r"```python\n(import pytest_xai as px\n.*?)```", readme, re.S)
-    assert example, "README has no Python API example"
+def test_the_documented_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "extending.md").read_text()
+    example = re.search(r"```python\n(import pytest_xai as px\n.*?)```", docs, re.S)
+    assert example, "docs/extending.md has no Python API example"
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(example.group(1), "README.md", "exec"), namespace)
+    exec(compile(example.group(1), "docs/extending.md", "exec"), namespace)
     assert namespace["report"]["cells"] and all(c["outcome"] == "passed" for c in namespace["report"]["cells"])

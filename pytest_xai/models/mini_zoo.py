@@ -103,8 +103,8 @@ _CONTEXT = ("every robust model leans on the class photograph more than its vani
 KNOWN_FAILURES: dict[str, str] = {
     "F1a": (f"{_CONTEXT}, so robust gradients leave the digit's box more often: Gradient, IG, SHAP Pointing "
             "Game vanilla 0.56 vs robust 0.35, WSL 0.22 vs 0.12. Without class context (14 generator probes, "
-            "README) vanilla Gradient sits at the ceiling (PG ~0.95) and robust twins are not higher; a robust "
-            "ResNet trained at eps 1.0 instead of 0.5 widens the gap (Gradient PG 0.39 vs vanilla 0.73)"),
+            "docs/mini-benchmark.md) vanilla Gradient sits at the ceiling (PG ~0.95) and robust twins are not "
+            "higher; a robust ResNet trained at eps 1.0 instead of 0.5 widens the gap (Gradient PG 0.39 vs vanilla 0.73)"),
     "F1b": (f"{_CONTEXT}; the CAM maps follow it (GradCAM, CAM Pointing Game vanilla 0.53 vs robust 0.27, "
             "WSL 0.24 vs 0.07), a shift the paper did not see"),
     "F2": ("the AdvProp ResNets do sit between their twins (Pointing Game vanilla 0.69 > AdvProp 0.61 > "

@@ -107,7 +107,7 @@ def default_config(name: str, tiny: bool = False, epochs: int | None = None,
     8 epochs of 40k images (20k left vanilla ResNet at 83 %), batch 128, whole images at
     their own resolution, robust models PGD-L2 at eps 1.0 after 2 clean epochs (their vanilla
     twin's) and a 2-epoch ramp. Only AlexNet and MobileNet get one epoch of tight crops and
-    one of widening: without it AlexNet and the robust MobileNet stayed at chance (README)."""
+    one of widening: without it AlexNet and the robust MobileNet stayed at chance (docs/mini-benchmark.md)."""
     world = world or mini.WORLD
     info = mini_zoo.TRAINABLE[name]
     lr = 1e-3 if info.arch == "alexnet" else 2e-3
