@@ -70,6 +70,7 @@ class XaiSession:
     grid: Grid
     is_worker: bool
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    selected: set[str] = field(default_factory=set)   # ids of the cells collected to run (after -k)
     claim_records: dict[str, dict[str, Any]] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)   # said in pytest's terminal summary
 
@@ -112,6 +113,21 @@ class XaiSession:
     def cell_by_id(self, cell_id: str) -> Cell | None:
         return next((c for c in self.grid.cells if c.id == cell_id), None)
 
+    def _select(self, nodeids: list[str]) -> None:
+        for nodeid in nodeids:
+            match = _PARAM_ID.search(nodeid.split("@")[0])
+            if match and "::test_claim[" not in nodeid and self.cell_by_id(match.group(1)) is not None:
+                self.selected.add(match.group(1))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The cells this run means to run: the grid less what ``-k``/``-m`` deselected."""
+        self._select([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under xdist the controller collects nothing; each worker reports what it collected."""
+        self._select(ids)
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Fold a grid or claim test's report (from this process or an xdist worker) in."""
         match = _PARAM_ID.search(report.nodeid.split("@")[0])
@@ -146,8 +162,9 @@ class XaiSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Write the JSON report, on the controller only, also when cells failed.
 
-        A run that did not finish (interrupted, an internal error, a cell without an
-        outcome) never replaces the report: its partial report goes to NAME.partial.json,
+        A run that did not finish (interrupted, an internal error, a selected cell without
+        an outcome, e.g. after ``-x``, ``--maxfail`` or a lost xdist worker) never replaces
+        the report: its partial report goes to NAME.partial.json,
         marked ``partial``. The baseline is rewritten only by a run in which every cell of
         the grid ran and none failed."""
         if self.is_worker or not (self.records or self.claim_records):
@@ -156,14 +173,18 @@ class XaiSession:
         config = report_config(self.cfg, self.registry, self.grid, session.config.rootpath)
         claims = [self.claim_records[c] for c in self.grid.claims if c in self.claim_records]
         report = build_report(config, models, list(self.records.values()), claims)
-        unfinished = sum("outcome" not in r for r in self.records.values())
+        cell_ids = {c.index: c.id for c in self.grid.cells}
+        finished = {cell_ids[i] for i, r in self.records.items() if "outcome" in r}
+        unfinished = (self.selected | {cell_ids[i] for i in self.records}) - finished
         if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR) or unfinished:
             why = (f"the run ended with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name.lower()}) "
-                   f"after {len(self.records) - unfinished} of {len(self.grid.cells)} cells")
+                   f"after {len(finished)} of {len(self.selected | finished)} selected cells")
             partial = self.cfg.report.with_name(self.cfg.report.stem + ".partial.json")
             write_report(partial, {**report, "partial": why})
             self.summary = [f"partial report written to {partial}: {why}; "
                             f"{self.cfg.report} and the baseline are untouched"]
+            if exitstatus == pytest.ExitCode.INTERNAL_ERROR:   # pytest prints no terminal summary then
+                session.config.get_terminal_writer().line(f"pytest-xai: {self.summary[0]}")
             return
         write_report(self.cfg.report, report)
         self._trace(finished=True)

@@ -588,7 +588,7 @@ def test_an_interrupted_run_leaves_report_and_baseline_as_they_were(pytester: py
         assert result.ret == pytest.ExitCode.INTERRUPTED
         assert (report.read_bytes(), baseline.read_bytes()) == before
         result.stdout.fnmatch_lines(["*pytest-xai: partial report written to *xai-report.partial.json: the run ended "
-                                     "with exit status 2 (interrupted) after 1 of 2 cells; *untouched*"])
+                                     "with exit status 2 (interrupted) after 1 of 2 selected cells; *untouched*"])
         partial = json.loads((pytester.path / "reports" / "xai-report.partial.json").read_text())
         assert partial["partial"].startswith("the run ended with exit status 2")
         assert [(c["method"], c.get("outcome")) for c in partial["cells"]] == [("gradient", "passed"), ("ctrl_c", None)]
@@ -597,6 +597,47 @@ def test_an_interrupted_run_leaves_report_and_baseline_as_they_were(pytester: py
                                  "--xai-baseline=reports/xai-report.partial.json")
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
     refused.stderr.fnmatch_lines(["*--xai-baseline: *xai-report.partial.json: a partial report (the run ended*"])
+
+
+STOPPING_CONFTEST = '''
+import os
+
+def pytest_xai_register(registry):
+    @registry.method("wrong_shape", group="other")
+    def wrong_shape(model, images, targets):
+        return images
+
+    @registry.method("dies", group="other")
+    def dies(model, images, targets):
+        os._exit(1)                 # a worker killed while it computes maps
+
+def pytest_report_teststatus(report, config):   # a global hook: the grid's items live in pytest_xai/suite
+    if os.environ.get("HOOK_RAISES") and report.when == "call":
+        raise RuntimeError("a broken hook")
+'''
+
+
+@pytest.mark.parametrize(("how", "env", "status"), [
+    (["--xai-methods=wrong_shape", "-x"], {}, pytest.ExitCode.TESTS_FAILED),
+    (["--xai-methods=dies", "-n", "1", "--max-worker-restart=0"], {}, pytest.ExitCode.TESTS_FAILED),
+    (["--xai-methods=gradient"], {"HOOK_RAISES": "1"}, pytest.ExitCode.INTERNAL_ERROR)],
+    ids=["stopped by -x", "xdist worker lost", "exception in a hook"])
+def test_a_run_that_stops_early_leaves_the_report_as_it_was(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                                            how: list[str], env: dict[str, str], status: int) -> None:
+    """Two selected cells; the run ends after at most the first: the old report stays, a partial one says so."""
+    pytester.makeconftest(STOPPING_CONFTEST)
+    args = ["--xai-models=smoke-gap,smoke-flat", "--xai-metrics=wsl", *SMALL]
+    pytester.runpytest_subprocess(*args, "--xai-methods=gradient").assert_outcomes(passed=2)
+    report = pytester.path / "reports" / "xai-report.json"
+    before = report.read_bytes()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = pytester.runpytest_subprocess(*args, *how)
+    assert result.ret == status, result.stdout.str()
+    assert report.read_bytes() == before
+    partial = json.loads((pytester.path / "reports" / "xai-report.partial.json").read_text())
+    assert "of 2 selected cells" in partial["partial"]
+    assert "partial report written to" in result.stdout.str() + result.stderr.str()
 
 
 def test_the_baseline_is_rewritten_only_by_a_whole_grid_without_failures(pytester: pytest.Pytester) -> None:
