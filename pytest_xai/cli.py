@@ -43,7 +43,7 @@ def _merge(args: argparse.Namespace) -> int:
     from pytest_xai.report.writer import write_report
 
     try:
-        merged = merge_reports([_load(p) for p in args.reports])
+        merged = merge_reports([_load(p) for p in args.reports], names=args.reports)
     except MergeError as exc:
         raise SystemExit(f"pytest-xai merge: {exc}") from None
     write_report(Path(args.output), merged)
@@ -55,6 +55,11 @@ def _compare(args: argparse.Namespace) -> int:
     from pytest_xai.report.compare import compare_reports, format_comparison, missing_cells
 
     base, new = _load(args.base), _load(args.new)
+    where = [(r["config"]["benchmark"], r["config"]["seed"]) for r in (base, new)]
+    if where[0] != where[1]:
+        raise SystemExit(f"pytest-xai compare: {args.base} is benchmark {where[0][0]!r} at seed {where[0][1]}, "
+                         f"{args.new} is {where[1][0]!r} at seed {where[1][1]}: their images differ, so their "
+                         "cells cannot be compared")
     rows = compare_reports(base, new, alpha=args.alpha)
     print(format_comparison(rows, alpha=args.alpha))
     missing = missing_cells(base, new)

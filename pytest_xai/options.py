@@ -161,13 +161,27 @@ def _baseline_path(root: Path, value: str, benchmark: str, update: bool) -> Path
     return path if update or path.exists() else None
 
 
-def check_cache_dir(path: Path) -> None:
-    """The score store must be, or be creatable as, a writable folder."""
+def check_folder(option: str, path: Path, purpose: str) -> None:
+    """``path`` must be, or be creatable as, a writable folder (checked before any cell runs,
+    so that a run does not do its work and then fail to write it)."""
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir():
-        raise pytest.UsageError(f"--xai-cache-dir: {path} cannot be a folder: {existing} is a file")
+        raise pytest.UsageError(f"--xai-{option}: {path} cannot be a folder: {existing} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise pytest.UsageError(f"--xai-cache-dir: {existing} is not writable (the score store writes there)")
+        raise pytest.UsageError(f"--xai-{option}: {existing} is not writable ({purpose})")
+
+
+def check_output_paths(cfg: XaiConfig) -> None:
+    """The store, the report, the page and a baseline to be written can all be written."""
+    check_folder("cache-dir", cfg.cache_dir, "the score store writes there")
+    for option, file in (("report", cfg.report), ("baseline", cfg.baseline if cfg.update_baseline else None)):
+        if file is None:
+            continue
+        if file.is_dir():
+            raise pytest.UsageError(f"--xai-{option}: {file} is a folder, not a file name")
+        check_folder(option, file.parent, "the report is written there")
+    if cfg.report_html is not None:
+        check_folder("report-html", cfg.report_html, "the page is written there")
 
 
 def read_config(config: pytest.Config) -> XaiConfig:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_xai import hookspec
-from pytest_xai.options import add_options, check_cache_dir, read_config
+from pytest_xai.options import add_options, check_output_paths, read_config
 from pytest_xai.registry import SelectorError
 from pytest_xai.selection import select_grid
 from pytest_xai.session import XaiSession, build_registry, format_listing
@@ -49,7 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     cfg = read_config(config)
     if not cfg.models:
         return
-    check_cache_dir(cfg.cache_dir)     # only with the grid on: pytest-xai is installed for every pytest run
+    check_output_paths(cfg)     # only with the grid on: pytest-xai is installed for every pytest run
     if cfg.baseline is not None and not cfg.update_baseline:
         from pytest_xai.report.writer import ReportError, read_report
 
@@ -69,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         grid = select_grid(registry, cfg)
     except SelectorError as exc:
-        raise pytest.UsageError(f"pytest-xai: {exc}") from None
+        raise pytest.UsageError(str(exc)) from None
     if grid.shard and not grid.cells:
         groups = len(grid.models) * len(grid.methods)
         raise pytest.UsageError(f"--xai-shard: shard {grid.shard[0]}/{grid.shard[1]} has no cells: the grid has "

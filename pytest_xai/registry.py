@@ -79,10 +79,11 @@ class Catalog(Generic[T]):
             exclude = token.startswith("-")
             matched = self._match(token.lstrip("-"), candidates)
             if not matched:
+                tags = self._tags_of(candidates)
                 raise SelectorError(
                     f"unknown {self.kind} {token!r}; valid names: {', '.join(candidates)}; "
-                    f"tags: {', '.join(self._tags_of(candidates))}; or 'all', an fnmatch pattern, "
-                    f"a leading '-' to exclude"
+                    + (f"tags: {', '.join(tags)}; " if tags else "")
+                    + "or 'all', an fnmatch pattern, a leading '-' to exclude"
                 )
             chosen = chosen - matched if exclude else chosen | matched
         return [n for n in candidates if n in chosen]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pytest_xai.options import XaiConfig
 from pytest_xai.registry import Registry, SelectorError
@@ -44,18 +45,24 @@ class Grid:
         return tuple(c for c in cells if (c.index // len(self.metrics)) % n == k - 1)
 
 
+def _select(option: str, catalog: Any, selector: str) -> tuple[str, ...]:
+    try:
+        return tuple(catalog.select(selector))
+    except SelectorError as exc:
+        raise SelectorError(f"--xai-{option}: {exc}") from None
+
+
 def select_grid(registry: Registry, cfg: XaiConfig) -> Grid:
-    """Resolve the selectors of ``cfg``; raises SelectorError naming the bad token."""
+    """Resolve the selectors of ``cfg``; raises SelectorError naming the option and the bad token."""
     if cfg.benchmark not in registry.benchmarks:
-        raise SelectorError(f"unknown benchmark {cfg.benchmark!r}; valid: "
+        raise SelectorError(f"--xai-benchmark: unknown benchmark {cfg.benchmark!r}; valid: "
                             f"{', '.join(registry.benchmarks.names())}")
-    models = registry.models_of(cfg.benchmark).select(cfg.models)
-    grid = Grid(benchmark=cfg.benchmark, models=tuple(models),
-                methods=tuple(registry.methods.select(cfg.methods)),
-                metrics=tuple(registry.metrics.select(cfg.metrics)),
-                claims=tuple(registry.claims.select(cfg.claims)), shard=cfg.shard)
+    grid = Grid(benchmark=cfg.benchmark, models=_select("models", registry.models_of(cfg.benchmark), cfg.models),
+                methods=_select("methods", registry.methods, cfg.methods),
+                metrics=_select("metrics", registry.metrics, cfg.metrics),
+                claims=_select("claims", registry.claims, cfg.claims), shard=cfg.shard)
     ids = [c.id for c in grid.cells]
     clashes = sorted({i for i in ids if ids.count(i) > 1})
     if clashes:
-        raise SelectorError(f"these cells would share a test id: {', '.join(clashes)}; rename a model or method")
+        raise SelectorError(f"pytest-xai: these cells would share a test id: {', '.join(clashes)}; rename a model or method")
     return grid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ def test_list_prints_everything_and_exits_0(pytester: pytest.Pytester) -> None:
     ("--xai-methods", "gradcam,-gradeint", "gradient"),
     ("--xai-metrics", "wls", "pointing_game"),
     ("--xai-benchmark", "imagenette", "smoke"),
+    ("--xai-claims", "F1a,F9", "F1b"),
 ])
 def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, bad: str, listed: str) -> None:
     args = ([f"{option}={bad}", "--xai-benchmark=smoke"] if option == "--xai-models"
@@ -62,11 +64,12 @@ def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, 
     result = pytester.runpytest(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     token = bad.split(",")[-1]
-    result.stderr.fnmatch_lines([f"*{token!r}*{listed}*"])
+    result.stderr.fnmatch_lines([f"ERROR: {option}: *{token!r}*{listed}*"])
+    assert "tags: ;" not in result.stderr.str()
     assert not (pytester.path / "reports").exists()
 
 
-@pytest.mark.parametrize(("option", "value"), [("--xai-images", "0"), ("--xai-images", "ten"),
+@pytest.mark.parametrize(("option", "value"), [("--xai-images", "0"), ("--xai-images", "ten"), ("--xai-subset", "most"),
                                                ("--xai-seed", "1.5"), ("--xai-seed", "-5"),
                                                ("--xai-device", "gpu"),
                                                ("--xai-profile", "quick"), ("--xai-shard", "3/2"),
@@ -691,12 +694,19 @@ def test_a_shard_without_cells_is_a_usage_error(pytester: pytest.Pytester) -> No
     result.stderr.fnmatch_lines(["*--xai-shard: shard 2/2 has no cells: the grid has 1 (model, method) group, *"])
 
 
-def test_a_cache_dir_that_is_a_file_is_a_usage_error(pytester: pytest.Pytester) -> None:
+def test_an_output_path_that_cannot_be_written_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """Checked before any cell runs, so that no run does its work and then cannot write it."""
     pytester.makefile(".txt", store="not a folder")
-    for value in ("store.txt", "store.txt/inner"):
-        result = pytester.runpytest("--xai-models=smoke-gap", f"--xai-cache-dir={value}", *SMALL)
-        assert result.ret == pytest.ExitCode.USAGE_ERROR
-        result.stderr.fnmatch_lines([f"*--xai-cache-dir: *{value} cannot be a folder: *store.txt is a file*"])
+    for option, value, why in (("cache-dir", "store.txt", "store.txt cannot be a folder: *store.txt is a file"),
+                               ("cache-dir", "store.txt/inner", "inner cannot be a folder: *store.txt is a file"),
+                               ("report", "store.txt/r.json", "store.txt cannot be a folder: *store.txt is a file"),
+                               ("report", ".", "* is a folder, not a file name"),
+                               ("report-html", "store.txt/page", "page cannot be a folder: *store.txt is a file"),
+                               ("baseline", "store.txt/b.json", "store.txt cannot be a folder: *store.txt is a file")):
+        extra = ["--xai-update-baseline"] if option == "baseline" else []
+        result = pytester.runpytest("--xai-models=smoke-gap", f"--xai-{option}={value}", *extra, *SMALL)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR, (option, value)
+        result.stderr.fnmatch_lines([f"ERROR: --xai-{option}: *{why}*"])
     # Without a grid (pytest-xai is installed for every pytest run) the store is never checked.
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     pytester.runpytest("--xai-cache-dir=store.txt/inner", "test_plain.py").assert_outcomes(passed=1)
@@ -732,10 +742,14 @@ def test_merge_refuses_reports_of_different_grids(pytester: pytest.Pytester) -> 
     args = ["--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-metrics=wsl", *SMALL]
     pytester.runpytest(*args, "--xai-report=a.json").assert_outcomes(passed=1)
     pytester.runpytest(*args, "--xai-seed=3", "--xai-report=b.json").assert_outcomes(passed=1)
-    with pytest.raises(SystemExit, match="report 2 differs from report 1 in config.seed: 3 vs 0"):
-        main(["merge", str(pytester.path / "a.json"), str(pytester.path / "b.json"), "-o", "m.json"])
-    with pytest.raises(SystemExit, match="cell smoke-gap-gradient-wsl is in two reports"):
-        main(["merge", str(pytester.path / "a.json"), str(pytester.path / "a.json"), "-o", "m.json"])
+    a, b = str(pytester.path / "a.json"), str(pytester.path / "b.json")
+    with pytest.raises(SystemExit, match=re.escape(f"{b} differs from {a} in config.seed: 3 vs 0")):
+        main(["merge", a, b, "-o", "m.json"])
+    with pytest.raises(SystemExit, match=re.escape(f"cell smoke-gap-gradient-wsl is in two reports (the second is {a})")):
+        main(["merge", a, a, "-o", "m.json"])
+    with pytest.raises(SystemExit, match=re.escape(f"{a} is benchmark 'smoke' at seed 0, {b} is 'smoke' at seed 3: "
+                                                   "their images differ")):
+        main(["compare", a, b])
 
 
 VIEW_CONFTEST = '''

@@ -23,7 +23,9 @@ def cell(model: str, method: str, metric: str, scores: list[float], higher: bool
 
 
 def report(cells: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"schema": "pytest-xai/1", "config": {"benchmark": "smoke", "seed": 0},
+    config = {"benchmark": "smoke", "models": ["m"], "methods": sorted({c["method"] for c in cells}),
+              "metrics": sorted({c["metric"] for c in cells}), "claims": [], "images": len(IDS), "seed": 0}
+    return {"schema": "pytest-xai/1", "environment": {}, "config": config,
             "models": [{"name": "m", "image_ids": IDS}], "cells": cells, "claims": []}
 
 
@@ -89,6 +91,10 @@ def test_compare_refuses_an_alpha_outside_0_1(tmp_path: Path, capsys: pytest.Cap
     ("{}", "not a pytest-xai report (no 'schema' field)"),
     (json.dumps({**BASE, "schema": "pytest-xai/0"}), "schema 'pytest-xai/0'; this pytest-xai reads 'pytest-xai/1'"),
     (json.dumps({**BASE, "partial": "interrupted"}), "a partial report (interrupted)"),
+    (json.dumps({k: v for k, v in BASE.items() if k != "config"}),
+     "not a complete pytest-xai report (missing or malformed: 'config', 'config.benchmark', "),
+    (json.dumps({**BASE, "cells": [{k: v for k, v in c.items() if k != "outcome"} for c in BASE["cells"]]}),
+     "not a complete pytest-xai report (3 cells, the first at index 0, lack one of method, metric, model, outcome)"),
 ])
 def test_every_report_reader_refuses_what_is_not_a_complete_report(tmp_path: Path, content: str | None,
                                                                    why: str) -> None:
@@ -97,7 +103,8 @@ def test_every_report_reader_refuses_what_is_not_a_complete_report(tmp_path: Pat
         bad.write_text(content)
     good = tmp_path / "good.json"
     good.write_text(json.dumps(BASE))
-    for argv in (["show", str(bad)], ["compare", str(good), str(bad)], ["merge", str(bad), "-o", str(tmp_path / "m")]):
+    for argv in (["show", str(bad)], ["html", str(bad), "-o", str(tmp_path / "page")], ["compare", str(good), str(bad)],
+                 ["merge", str(bad), "-o", str(tmp_path / "m")]):
         with pytest.raises(SystemExit, match=re.escape(f"pytest-xai: {bad}: {why}")):
             main(argv)
     with pytest.raises(ReportError, match=re.escape(why)):

@@ -16,39 +16,41 @@ class MergeError(ValueError):
     """The reports are not shards of one grid."""
 
 
-def _same_grid(reports: list[dict[str, Any]]) -> None:
+def _same_grid(reports: list[dict[str, Any]], names: list[str]) -> None:
     def grid_of(report: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in report.get("config", {}).items() if k not in RUN_ONLY}
 
     first = reports[0]
-    for i, report in enumerate(reports[1:], start=2):
+    for name, report in zip(names[1:], reports[1:]):
         if report.get("schema") != first.get("schema"):
-            raise MergeError(f"report {i} has schema {report.get('schema')!r}, report 1 {first.get('schema')!r}")
+            raise MergeError(f"{name} has schema {report.get('schema')!r}, {names[0]} {first.get('schema')!r}")
         versions = [r.get("environment", {}).get("packages", {}).get("pytest-xai") for r in (first, report)]
         if versions[0] != versions[1]:
-            raise MergeError(f"report {i} was made by pytest-xai {versions[1]}, report 1 by {versions[0]}")
+            raise MergeError(f"{name} was made by pytest-xai {versions[1]}, {names[0]} by {versions[0]}")
         mine, theirs = grid_of(first), grid_of(report)
         for key in sorted(set(mine) | set(theirs)):
             if mine.get(key) != theirs.get(key):
-                raise MergeError(f"report {i} differs from report 1 in config.{key}: "
+                raise MergeError(f"{name} differs from {names[0]} in config.{key}: "
                                  f"{theirs.get(key)!r} vs {mine.get(key)!r}")
 
 
-def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+def merge_reports(reports: list[dict[str, Any]], names: list[str] | None = None) -> dict[str, Any]:
     """One report from the reports of shards of the same grid (same benchmark, selection,
-    seed, images, profile and pytest-xai version); a cell in two reports is an error."""
+    seed, images, profile and pytest-xai version); a cell in two reports is an error.
+    ``names`` (their paths) name the reports in errors; by default "report 1", ...."""
     from pytest_xai.claims.base import evaluate_claim, table_from_report
 
     if not reports:
         raise MergeError("no reports to merge")
-    _same_grid(reports)
+    names = names or [f"report {i}" for i in range(1, len(reports) + 1)]
+    _same_grid(reports, names)
     cells: dict[tuple[str, str, str], dict[str, Any]] = {}
     models: dict[str, dict[str, Any]] = {}
-    for i, report in enumerate(reports, start=1):
+    for name, report in zip(names, reports):
         for cell in report["cells"]:
             key = (cell["model"], cell["method"], cell["metric"])
             if key in cells:
-                raise MergeError(f"cell {'-'.join(key)} is in two reports (the second is report {i})")
+                raise MergeError(f"cell {'-'.join(key)} is in two reports (the second is {name})")
             cells[key] = cell
         for model in report["models"]:
             if model.get("image_ids") is not None or model["name"] not in models:

@@ -130,7 +130,23 @@ def read_report(path: Path | str) -> dict[str, Any]:
         raise ReportError(f"{path}: schema {report['schema']!r}; this pytest-xai reads {SCHEMA!r}")
     if report.get("partial"):
         raise ReportError(f"{path}: a partial report ({report['partial']}); rerun to get a complete one")
+    missing = [f"'{key}'" for key, kind in _PARTS.items() if not isinstance(report.get(key), kind)]
+    missing += [f"'config.{key}'" for key in _CONFIG_KEYS if not isinstance(report.get("config"), dict)
+                or key not in report["config"]]
+    if missing:
+        raise ReportError(f"{path}: not a complete pytest-xai report (missing or malformed: {', '.join(missing)})")
+    broken = [i for i, cell in enumerate(report["cells"])
+              if not isinstance(cell, dict) or not _CELL_KEYS <= cell.keys()]
+    if broken:
+        raise ReportError(f"{path}: not a complete pytest-xai report ({len(broken)} cells, the first at index "
+                          f"{broken[0]}, lack one of {', '.join(sorted(_CELL_KEYS))})")
     return report
+
+
+# What every reader of a report relies on (a report without them was cut short or edited).
+_PARTS = {"environment": dict, "config": dict, "models": list, "cells": list, "claims": list}
+_CONFIG_KEYS = ("benchmark", "models", "methods", "metrics", "claims", "images", "seed")
+_CELL_KEYS = {"model", "method", "metric", "outcome"}
 
 
 def write_report(path: Path, report: dict[str, Any]) -> None:
