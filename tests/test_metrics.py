@@ -354,6 +354,18 @@ def test_causal_ties_follow_row_major_order():
     assert curve.tolist() == [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
 
 
+@pytest.mark.parametrize("metric", [Insertion(step=4, blur_kernel=3, blur_sigma=1.0), Deletion(step=4)],
+                         ids=["insertion", "deletion"])
+def test_constant_and_zero_maps_rank_pixels_in_row_major_order(metric):
+    """A map without a ranking (constant, all zero) is scored as the map that ranks the
+    pixels first row first, as a stable descending sort (the reference's) leaves ties."""
+    images = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(3))
+    row_major = -torch.arange(64.0).reshape(8, 8).expand(2, 8, 8)
+    expected = metric.score(small_cnn(), images, labels(2), row_major, None)
+    for flat in (torch.zeros(2, 8, 8), torch.full((2, 8, 8), 0.7)):
+        assert torch.equal(metric.score(small_cnn(), images, labels(2), flat, None), expected)
+
+
 def test_good_map_beats_bad_map():
     box = (4, 4, 9, 9)
     images = box_map(16, 16, box).expand(2, 3, 16, 16).clone()
