@@ -7,6 +7,7 @@ so cells and claims share them and a rerun computes nothing.
 
 from __future__ import annotations
 
+import functools
 import io
 from contextlib import contextmanager
 import json
@@ -113,7 +114,8 @@ class Runner:
 
     def __init__(self, registry: Registry, cfg: XaiConfig, device: "torch.device",
                  progress: Callable[[str, int, int], None] | None = None) -> None:
-        """``progress(label, done, total)`` hears how far the computation of maps got."""
+        """``progress(label, done, total)`` hears how far the computation of maps (and of
+        the scores of metrics that report progress) got."""
         from pytest_xai import __version__
 
         self.registry = registry
@@ -255,10 +257,15 @@ class Runner:
             maps, seconds, _ = self.maps(model, method)
             loaded = self.model(model)[0]
             image_set = self.images(model)[0]
+            extra: dict[str, Any] = {}
+            if metric.reports_progress and self.progress is not None:
+                label = f"{metric.name} of {model} / {method.name}"
+                self.progress(label, 0, len(image_set))
+                extra["progress"] = functools.partial(self.progress, label)
             with torch.no_grad():
                 values = metric.score(loaded, loaded.normalize(image_set.images.to(self.device)),
                                       image_set.labels.to(self.device), maps.to(self.device),
-                                      image_set.boxes.to(self.device)).cpu()
+                                      image_set.boxes.to(self.device), **extra).cpu()
             aggregate = metric.aggregate(values, image_set.labels)
             return json.dumps({"scores": values.tolist(), "aggregate": float(aggregate),
                                "map_seconds": seconds}).encode()

@@ -73,3 +73,49 @@ def test_a_run_prints_progress_of_slow_maps_unless_quiet(pytester: pytest.Pytest
     quiet = pytester.runpytest_subprocess(*args, "-q", "--xai-cache-dir=other")
     quiet.assert_outcomes(passed=2)
     assert "maps of" not in quiet.stdout.str()
+
+
+SLOW_MODEL = """
+import time
+import torch
+from pytest_xai.models.spec import ModelSpec
+
+class Slow(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 1)
+
+    def forward(self, x):
+        time.sleep(1.5)             # per call: Deletion's batches of model calls take seconds
+        return self.conv(x).mean(dim=(2, 3))
+
+def pytest_xai_register(registry):
+    registry.add_model(ModelSpec(name="slow", benchmark="smoke", arch="slow", training="vanilla",
+                                 loader=Slow, weights="slow"))
+"""
+
+
+def test_slow_scores_of_a_causal_metric_get_a_progress_line(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(SLOW_MODEL)
+    result = pytester.runpytest_subprocess("--xai-benchmark=smoke", "--xai-models=slow", "--xai-methods=gradient",
+                                           "--xai-metrics=deletion", "--xai-images=4", "--xai-subset=random",
+                                           "-p", "no:cacheprovider", "-k", "test_cell")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["pytest-xai: deletion of slow / gradient: 4/4 images, * images/s, * s"])
+
+
+def test_a_causal_metric_says_how_many_images_are_done() -> None:
+    import torch
+
+    from pytest_xai.metrics import Deletion
+
+    calls: list[tuple[int, int]] = []
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()).eval()
+    images = torch.rand(5, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    maps = torch.rand(5, 8, 8, generator=torch.Generator().manual_seed(1))
+    plain = Deletion(step=8, batch_size=7).score(net, images, torch.zeros(5, dtype=torch.long), maps, None)
+    told = Deletion(step=8, batch_size=7).score(net, images, torch.zeros(5, dtype=torch.long), maps, None,
+                                                 progress=lambda done, total: calls.append((done, total)))
+    assert torch.equal(plain, told)
+    assert calls[-1] == (5, 5) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert len(calls) == -(-5 * 9 // 7)     # one call per batch: 5 images x 9 points, 7 per batch

@@ -52,6 +52,9 @@ class Metric:
     higher_is_better: ClassVar[bool]
     bounds: ClassVar[tuple[float, float]]
     tags: ClassVar[tuple[str, ...]]
+    # A metric that takes long per image (Insertion, Deletion: ~100 model calls each) says
+    # so here, and ``score`` then takes ``progress(done, total)``, called as images finish.
+    reports_progress: ClassVar[bool] = False
 
     def params(self) -> dict[str, Any]:
         """Parameters as plain JSON values."""

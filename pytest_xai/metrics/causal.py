@@ -74,8 +74,9 @@ class CausalMetric(Metric):
         raise NotImplementedError
 
     def curves(self, model: Callable[[Tensor], Tensor], images: Tensor, targets: Tensor,
-               maps: Tensor) -> Tensor:
-        """Target-class probabilities along the game: float32 [B, n_steps + 1] on CPU."""
+               maps: Tensor, progress: Callable[[int, int], None] | None = None) -> Tensor:
+        """Target-class probabilities along the game: float32 [B, n_steps + 1] on CPU;
+        ``progress(done, B)`` after each batch of model calls."""
         import torch
 
         with torch.no_grad():
@@ -95,11 +96,15 @@ class CausalMetric(Metric):
                 changed = (rank[img] < (k * step)[:, None]).view(-1, 1, h, w)
                 probs = model(torch.where(changed, finish[img], start[img])).float().softmax(dim=1)
                 out[pair] = probs.gather(1, targets[img, None])[:, 0]
+                if progress is not None:
+                    progress((int(pair[-1]) + 1) // points, b)   # images whose curves are complete
             return out.view(b, points).cpu()
 
+    reports_progress = True
+
     def score(self, model: Callable[[Tensor], Tensor], images: Tensor, targets: Tensor,
-              maps: Tensor, boxes: Tensor) -> Tensor:
-        return auc(self.curves(model, images, targets, maps)).float()
+              maps: Tensor, boxes: Tensor, progress: Callable[[int, int], None] | None = None) -> Tensor:
+        return auc(self.curves(model, images, targets, maps, progress)).float()
 
 
 @dataclasses.dataclass(frozen=True)
