@@ -8,8 +8,9 @@ report as ``pytest benchmarks --xai-models=...``, without pytest's collection.
     report = px.evaluate(models="resnet,resnet-r", methods="gradient,gradcam", metrics="pointing_game")
     px.read_report("reports/xai-report.json")
 
-A cell or claim that a pytest run would skip or fail is reported the same way here
-(``outcome`` with its ``message``); nothing raises for it.
+A bad setting raises ValueError naming it, before anything runs. A cell or claim that a
+pytest run would skip or fail is reported the same way here (``outcome`` with its
+``message``).
 """
 
 from __future__ import annotations
@@ -34,11 +35,16 @@ def _registry(weights_dir: Path | str | None = None, imagenet_root: Path | str |
                          weights_dir=Path(weights_dir) if weights_dir else None)
 
 
+def _benchmark(registry: Registry, benchmark: str) -> Any:
+    if benchmark not in registry.benchmarks:
+        raise ValueError(f"unknown benchmark {benchmark!r}; valid: {', '.join(registry.benchmarks.names())}")
+    return registry.benchmarks[benchmark]
+
+
 def list_models(benchmark: str = "mini") -> list[str]:
     """The names of the models registered for ``benchmark``."""
     registry = _registry()
-    if benchmark not in registry.benchmarks:
-        raise ValueError(f"unknown benchmark {benchmark!r}; valid: {', '.join(registry.benchmarks.names())}")
+    _benchmark(registry, benchmark)
     return [entry.name for entry in registry.models_of(benchmark)]
 
 
@@ -50,7 +56,9 @@ def load_model(name: str, benchmark: str = "mini", weights_dir: Path | str | Non
 
     from pytest_xai.models.spec import LoadedModel
 
-    models = _registry(weights_dir).models_of(benchmark)
+    registry = _registry(weights_dir)
+    _benchmark(registry, benchmark)
+    models = registry.models_of(benchmark)
     if name not in models.names():
         raise ValueError(f"unknown model {name!r} of benchmark {benchmark!r}; valid: {', '.join(models.names())}")
     spec = models[name]
@@ -60,7 +68,9 @@ def load_model(name: str, benchmark: str = "mini", weights_dir: Path | str | Non
 def load_images(benchmark: str = "mini", n: int | None = None, seed: int = 0) -> ImageSet:
     """The first ``n`` evaluation images of ``benchmark`` drawn with ``seed`` ([0, 1] images,
     labels, boxes, ids); ``n`` defaults to the benchmark's own count."""
-    bench = _registry().benchmarks[benchmark]
+    bench = _benchmark(_registry(), benchmark)
+    if n is not None and n < 1 or seed < 0:
+        raise ValueError(f"n must be a positive integer and seed a non-negative one, got n={n!r}, seed={seed!r}")
     return bench.load(n or bench.default_images, seed)
 
 
@@ -68,24 +78,36 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
              benchmark: str = "mini", images: int | None = None, seed: int = 0, profile: str = "auto",
              subset: str = "auto", device: str = "auto", cache_dir: Path | str = ".xai-cache",
              baseline: Path | str | None = None, baseline_alpha: float = 0.01,
-             report: Path | str | None = None) -> dict[str, Any]:
+             report: Path | str | None = None, weights_dir: Path | str | None = None,
+             imagenet_root: Path | str | None = None) -> dict[str, Any]:
     """Score the selected grid and claims, as ``pytest --xai-models=...`` would with the same
     options (selectors as there), and return the report (a dict of the ``pytest-xai/1``
     schema); with ``report``, also write it there. Scores go through the score store at
-    ``cache_dir``, so a notebook and a pytest run share what either computed."""
+    ``cache_dir``, so a notebook and a pytest run share what either computed.
+
+    A bad setting raises ValueError naming it, before anything runs; a cell or claim that
+    a pytest run would skip or fail is reported the same way here."""
     from pytest_xai.claims.base import evaluate_claim
     from pytest_xai.data.base import MissingFile
-    from pytest_xai.options import XaiConfig
     from pytest_xai.report.writer import build_report, report_config, write_report
     from pytest_xai.runner import Runner, cell_failure, resolve_device
     from pytest_xai.selection import select_grid
+    from pytest_xai.settings import check_baseline, check_output_paths, settings_from
 
-    cfg = XaiConfig(models=models, methods=methods, metrics=metrics, claims=claims, benchmark=benchmark,
-                    device=device, profile=profile, subset=subset, images=images, seed=seed,
-                    report=Path(report or "reports/xai-report.json").absolute(),
-                    cache_dir=Path(cache_dir).absolute(),
-                    baseline=Path(baseline).absolute() if baseline else None, baseline_alpha=baseline_alpha)
-    registry = _registry()
+    def keyword(setting: str) -> str:
+        return setting.replace("-", "_")
+
+    values = {"models": models, "methods": methods, "metrics": metrics, "claims": claims, "benchmark": benchmark,
+              "images": images, "seed": seed, "profile": profile, "subset": subset, "device": device,
+              "cache-dir": cache_dir, "baseline": baseline or "none", "baseline-alpha": baseline_alpha,
+              "report": report, "weights-dir": weights_dir, "imagenet-root": imagenet_root}
+    texts = {k: "" if v is None else str(v) for k, v in values.items()}
+    if images is not None and not isinstance(images, int) or not isinstance(seed, int):
+        raise ValueError(f"images and seed must be integers, got images={images!r}, seed={seed!r}")
+    cfg = settings_from(texts, root=Path.cwd(), name=keyword)
+    check_output_paths(cfg, write_report=report is not None, name=keyword)
+    cfg = check_baseline(cfg, named=True, name=keyword)
+    registry = _registry(cfg.weights_dir, cfg.imagenet_root)
     grid = select_grid(registry, cfg)
     runner = Runner(registry, cfg, resolve_device(device))
     records = []

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_xai import hookspec
-from pytest_xai.options import add_options, check_output_paths, read_config
+from pytest_xai.options import add_options, read_config
 from pytest_xai.registry import SelectorError
+from pytest_xai.settings import SettingsError, check_baseline, check_output_paths
 from pytest_xai.selection import select_grid
 from pytest_xai.session import XaiSession, build_registry, format_listing
 
@@ -49,22 +49,11 @@ def pytest_configure(config: pytest.Config) -> None:
     cfg = read_config(config)
     if not cfg.models:
         return
-    check_output_paths(cfg)     # only with the grid on: pytest-xai is installed for every pytest run
-    if cfg.baseline is not None and not cfg.update_baseline:
-        from pytest_xai.report.writer import ReportError, read_report
-
-        try:
-            baseline = read_report(cfg.baseline)
-        except ReportError as exc:
-            raise pytest.UsageError(f"--xai-baseline: {exc}") from None
-        theirs = {k: baseline["config"].get(k) for k in ("benchmark", "seed")}
-        named = bool(config.getoption("xai_baseline") or config.getini("xai_baseline"))
-        if theirs != {"benchmark": cfg.benchmark, "seed": cfg.seed}:
-            if named:
-                raise pytest.UsageError(
-                    f"--xai-baseline: {cfg.baseline} is a report of benchmark {theirs['benchmark']!r} at seed "
-                    f"{theirs['seed']}, this run is {cfg.benchmark!r} at seed {cfg.seed}: its images are not these")
-            cfg = dataclasses.replace(cfg, baseline=None)   # the committed default is for its own seed
+    try:
+        check_output_paths(cfg)     # only with the grid on: pytest-xai is installed for every pytest run
+        cfg = check_baseline(cfg, named=bool(config.getoption("xai_baseline") or config.getini("xai_baseline")))
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
     registry = build_registry(config)
     try:
         grid = select_grid(registry, cfg)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pytest_xai.methods.base import Method, checked_maps, configured
 from pytest_xai.methods.reference import reference_for
-from pytest_xai.options import XaiConfig
+from pytest_xai.settings import XaiConfig
 from pytest_xai.registry import Registry
 from pytest_xai.selection import Cell, Grid
 from pytest_xai.report.baseline import compare_cell, load_baseline

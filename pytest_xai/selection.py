@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_xai.options import XaiConfig
+from pytest_xai.settings import XaiConfig
 from pytest_xai.registry import Registry, SelectorError
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pytest_xai.options import XaiConfig
+from pytest_xai.settings import XaiConfig
 from pytest_xai.registry import Registry
 from pytest_xai.report.writer import build_report, report_config, write_report
 from pytest_xai.selection import Cell, Grid

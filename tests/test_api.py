@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -37,6 +38,49 @@ def test_models_and_images() -> None:
     assert model(model.normalize(images.images)).shape == (3, 3)
     with pytest.raises(ValueError, match="unknown model 'resnet50'"):
         px.load_model("resnet50")
+
+
+@pytest.mark.parametrize(("setting", "why"), [
+    ({"seed": -5}, "seed: invalid value '-5'; expected a non-negative integer"),
+    ({"images": 0}, "images: invalid value '0'; expected a positive integer"),
+    ({"profile": "quick"}, "profile: invalid value 'quick'; expected auto, fast, paper"),
+    ({"subset": "bogus"}, "subset: invalid value 'bogus'; expected auto, cl, random"),
+    ({"baseline_alpha": 2}, "baseline_alpha: invalid value '2'; expected a number in (0, 1)"),
+    ({"device": "gpu"}, "device: invalid value 'gpu'"),
+    ({"baseline": "missing.json"}, "baseline: *missing.json: cannot read it"),
+    ({"report": "a-file/report.json"}, "report: *a-file cannot be a folder: *a-file is a file"),
+    ({"models": "resnet50"}, "unknown model 'resnet50'"),
+])
+def test_evaluate_refuses_a_bad_setting_before_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       setting: dict, why: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ValueError) as info:
+        px.evaluate(**{**ARGS, **setting}, cache_dir=tmp_path / "store")
+    assert fnmatch.fnmatch(str(info.value), f"*{why}*"), str(info.value)
+    assert not (tmp_path / "store").exists()
+
+
+def test_load_images_refuses_an_unknown_benchmark_and_bad_counts() -> None:
+    with pytest.raises(ValueError, match="unknown benchmark 'imagenette'"):
+        px.load_images("imagenette")
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        px.load_images("smoke", n=0)
+
+
+def test_load_model_reads_weights_from_weights_dir(tmp_path: Path) -> None:
+    import torch
+    import torchvision
+
+    from pytest_xai.data.base import MissingFile
+
+    with pytest.raises(MissingFile, match=re.escape(f"--xai-weights-dir {tmp_path}")):
+        px.load_model("mobilenet_v2", benchmark="imagenet", weights_dir=tmp_path)
+    torch.manual_seed(0)
+    state = torchvision.models.mobilenet_v2().state_dict()
+    torch.save(state, tmp_path / "mobilenet_v2-b0353104.pth")
+    model = px.load_model("mobilenet_v2", benchmark="imagenet", weights_dir=tmp_path)
+    assert torch.equal(model.net.state_dict()["classifier.1.weight"], state["classifier.1.weight"])
 
 
 def test_the_documented_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ import torch
 
 from pytest_xai.builtins import register_builtins
 from pytest_xai.models.spec import ModelSpec
-from pytest_xai.options import XaiConfig
+from pytest_xai.settings import XaiConfig
 from pytest_xai.registry import Registry
 from pytest_xai.runner import MAX_POOL_FACTOR, Runner
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_xai.store import write_atomic
 
 if TYPE_CHECKING:
-    from pytest_xai.options import XaiConfig
+    from pytest_xai.settings import XaiConfig
     from pytest_xai.registry import Registry
     from pytest_xai.selection import Grid
 
