@@ -234,7 +234,10 @@ class Runner:
                 for lo in range(0, len(image_set), method.batch_size):
                     x = loaded.normalize(image_set.images[lo:lo + method.batch_size].to(self.device))
                     t = image_set.labels[lo:lo + method.batch_size].to(self.device)
-                    maps = method.explain(loaded, x, t, self.cfg.seed)
+                    try:
+                        maps = method.explain(loaded, x, t, self.cfg.seed)
+                    except Exception as exc:    # name the method: a user's explainer fails its own cells
+                        raise RuntimeError(f"method {method.name!r} raised {type(exc).__name__}: {exc}") from exc
                     chunks.append(checked_maps(method.name, maps, (x.shape[0], x.shape[2], x.shape[3])))
                     if self.progress is not None:
                         self.progress(label, lo + x.shape[0], len(image_set))

@@ -158,6 +158,21 @@ def test_second_identical_run_computes_nothing(pytester: pytest.Pytester) -> Non
     assert not any(c["cached"] for c in report_of(pytester)["cells"])
 
 
+def test_corrupt_store_entries_are_recomputed_to_the_same_scores(pytester: pytest.Pytester) -> None:
+    args = ["--xai-models=smoke-gap", "--xai-methods=gradient", "--xai-metrics=pointing_game,deletion", *SMALL]
+    pytester.runpytest(*args).assert_outcomes(passed=2)
+    first = report_of(pytester)
+    entries = sorted(p for kind in ("maps", "scores") for p in (pytester.path / ".xai-cache" / kind).rglob("*")
+                     if p.is_file() and not p.name.endswith(".lock"))
+    assert entries
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[: len(entry.read_bytes()) // 2])   # a write cut short
+    pytester.runpytest(*args).assert_outcomes(passed=2)
+    second = report_of(pytester)
+    assert not any(c["cached"] for c in second["cells"])
+    assert without_run_dependent(first) == without_run_dependent(second)
+
+
 def test_editing_an_explainer_invalidates_its_cached_maps(pytester: pytest.Pytester) -> None:
     source = ("def pytest_xai_register(registry):\n"
               "    @registry.method('flat', group='other')\n"
@@ -337,16 +352,31 @@ def pytest_xai_register(registry):
     @registry.method("nan_maps", group="other")
     def nan_maps(model, images, targets):
         return torch.full(images.shape[:1] + images.shape[2:], math.nan)
+
+    @registry.method("inf_maps", group="other")
+    def inf_maps(model, images, targets):
+        return torch.full(images.shape[:1] + images.shape[2:], math.inf)
+
+    @registry.method("as_list", group="other")
+    def as_list(model, images, targets):
+        return images.mean(1).tolist()
+
+    @registry.method("raises", group="other")
+    def raises(model, images, targets):
+        return images.mean(1) + "oops"
 ''')
-    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=as_numpy,nothing,nan_maps",
-                                "--xai-metrics=pointing_game", *SMALL)
-    result.assert_outcomes(passed=1, failed=2)
+    result = pytester.runpytest("--xai-models=smoke-gap", "--xai-methods=as_numpy,nothing,nan_maps,inf_maps,as_list,"
+                                "raises", "--xai-metrics=pointing_game", *SMALL)
+    result.assert_outcomes(passed=1, failed=5)
     cells = {c["method"]: c for c in report_of(pytester)["cells"]}
     assert cells["as_numpy"]["outcome"] == "passed"
     assert "method 'nothing' returned NoneType; expected a torch.Tensor or numpy array of maps of shape (6, " \
         in cells["nothing"]["message"]
     assert "method 'nan_maps' returned maps with" in cells["nan_maps"]["message"]
     assert "non-finite values (NaN or inf)" in cells["nan_maps"]["message"]
+    assert "method 'inf_maps' returned maps with" in cells["inf_maps"]["message"]
+    assert "method 'as_list' returned list; expected a torch.Tensor or numpy array" in cells["as_list"]["message"]
+    assert "method 'raises' raised TypeError: " in cells["raises"]["message"]
 
 
 def test_broken_method_fails_its_cells_and_the_report_is_still_written(pytester: pytest.Pytester) -> None:
