@@ -155,7 +155,10 @@ class XaiSession:
                 self._trace(finished=False)
             if report.failed:
                 crash = getattr(report.longrepr, "reprcrash", None)
-                record["message"] = (crash.message if crash else report.longreprtext)[:1000]
+                # Without a crash entry (a lost xdist worker: "[gw0] linux -- Python ..." then the
+                # reason), the last line of the report says what happened.
+                lines = [line for line in report.longreprtext.splitlines() if line.strip()]
+                record["message"] = (crash.message if crash else lines[-1] if lines else "")[:1000]
             elif report.skipped and isinstance(report.longrepr, tuple):
                 record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
 

@@ -671,6 +671,9 @@ def test_a_run_that_stops_early_leaves_the_report_as_it_was(pytester: pytest.Pyt
     partial = json.loads((pytester.path / "reports" / "xai-report.partial.json").read_text())
     assert "of 2 selected cells" in partial["partial"]
     assert "partial report written to" in result.stdout.str() + result.stderr.str()
+    if "dies" in how[0]:
+        lost = next(c for c in partial["cells"] if c["method"] == "dies" and "outcome" in c)
+        assert lost["message"].startswith("worker 'gw0' crashed while running"), lost["message"]
 
 
 def test_the_baseline_is_rewritten_only_by_a_whole_grid_without_failures(pytester: pytest.Pytester) -> None:
