@@ -1,6 +1,6 @@
 """Seconds per image of every registered method, at the `paper` and `fast` budgets.
 
-    python benchmarks/bench_methods.py [--benchmark smoke] [--model smoke-gap] [--images 4]
+    python -m studies.bench_methods [--benchmark smoke] [--model smoke-gap] [--images 4]
                                        [--methods gradient,rise] [--threads 1] [--device cpu]
 
 Prints one line per method and profile. The figure is the wall time of one

@@ -1,6 +1,6 @@
 """Re-evaluate claims on a report whose cells are partly replaced by another report's.
 
-    python benchmarks/claim_with_cells.py REPORT OTHER [--claims F3]
+    python -m studies.claim_with_cells REPORT OTHER [--claims F3]
 
 Every cell of OTHER (same model, method and metric) replaces REPORT's before the
 claims are evaluated, e.g. RISE's cells at the paper's mask budget

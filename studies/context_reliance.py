@@ -2,7 +2,7 @@
 background is the class's own photograph vs the others, and, with ``--localization``,
 where Gradient and GradCAM point on the images it classifies correctly.
 
-    python benchmarks/context_reliance.py [--images 1000] [--localization]
+    python -m studies.context_reliance [--images 1000] [--localization]
 
 A model that used only the digit would score the same on both; one that used only the
 background would reach ~1 on the first and ~1/10 on the second (chance). The Pointing
@@ -16,7 +16,7 @@ import argparse
 
 import torch
 
-from common import correct, explain, mini_model
+from studies.common import correct, explain, mini_model
 
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured

@@ -1,6 +1,6 @@
 """Where on the Deletion curve the mini models' confidence gap lives (claims F4a, F4b).
 
-    python benchmarks/deletion_curves.py [--images 96]
+    python -m studies.deletion_curves [--images 96]
 
 For each vanilla/robust pair, on up to ``--images`` of the first 600 test images that
 both classify correctly (CL): the mean confidence, the mean probability of the target
@@ -15,7 +15,7 @@ import argparse
 
 import torch
 
-from common import correct, explain, mini_model
+from studies.common import correct, explain, mini_model
 
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured

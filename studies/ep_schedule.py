@@ -1,6 +1,6 @@
 """How close a short Extremal Perturbation run comes to the paper's 800 iterations.
 
-    python benchmarks/ep_schedule.py [--images 8] [--iterations 20]
+    python -m studies.ep_schedule [--images 8] [--iterations 20]
 
 On the first N test images the mini `resnet` classifies correctly, computes the EP map
 (mean over the paper's four area masks) three ways: TorchRay's ``extremal_perturbation``

@@ -6,7 +6,7 @@ Run the same grid twice, once per profile, then compare the two reports:
         --xai-baseline=none --xai-report=reports/xai-report-fast.json
     pytest benchmarks --xai-models=resnet,resnet-r --xai-images=8 --xai-profile=paper \\
         --xai-baseline=none --xai-report=reports/xai-report-paper.json
-    python benchmarks/fast_vs_paper.py reports/xai-report-fast.json reports/xai-report-paper.json
+    python -m studies.fast_vs_paper reports/xai-report-fast.json reports/xai-report-paper.json
 
 Prints, per (model, method, metric) cell whose parameters differ between the profiles,
 both means, their difference (fast - paper) and the Spearman rank correlation of the

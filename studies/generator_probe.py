@@ -1,7 +1,7 @@
 """Probe a world of the mini generator for claim F1: train a ResNet pair on it and measure
 whether robust gradients localize better than vanilla ones, and why.
 
-    python benchmarks/generator_probe.py TAG [--world 4 | world options] [recipe options]
+    python -m studies.generator_probe TAG [--world 4 | world options] [recipe options]
 
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
@@ -17,8 +17,10 @@ are reported on. Printed, vanilla / robust:
 - the diagnostics of the mechanism: accuracy from the digit alone (outside its box
   grey) and from the background alone (its box grey), accuracy without the texture;
 - on the images both classify correctly (CL): the share of |gradient| inside the box,
-  Gradient, IG and GradCAM under Pointing Game and WSL (each model's MaxBoxAcc
-  threshold), with one-sided Mann-Whitney p (robust > vanilla).
+  the gradient methods (Gradient, IG, SHAP) and the CAM methods (GradCAM, CAM) under
+  Pointing Game and WSL (each model's MaxBoxAcc threshold), with one-sided Mann-Whitney p
+  (robust > vanilla);
+- the verdicts of claims F1a and F1b on these scores, by the claims' own rules.
 
 One pair takes ~10-20 min of one core (``--threads``).
 """
@@ -35,6 +37,8 @@ import numpy as np
 import torch
 from scipy.stats import mannwhitneyu
 
+from pytest_xai.claims.base import ModelRow, ScoreTable
+from pytest_xai.claims.paper import CAM, GRADIENT, f1_cam, f1_gradient
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.localization import WSL, PointingGame
@@ -155,7 +159,7 @@ def main() -> None:
     cl = torch.stack(right).all(0)
     print(f"[{args.tag}] {int(cl.sum())} CL images of {args.images}", flush=True)
     shares, hits = [], {}
-    for method_name in ("gradient", "integrated_gradients", "gradcam"):
+    for method_name in GRADIENT + CAM:
         for metric in (PointingGame(), WSL()):
             hits[method_name, metric.name] = []
         for model in models:
@@ -173,6 +177,17 @@ def main() -> None:
             f"   one-sided p (robust > vanilla) {mannwhitneyu(scores[1], scores[0], alternative='greater').pvalue:.2g}"
         print(f"[{args.tag}] {method_name + ' ' + metric_name:<34} " + " / ".join(f"{s.mean():.3f}" for s in scores)
               + p, flush=True)
+    if len(models) == 2:
+        table = ScoreTable(
+            models={m.spec.name: ModelRow(m.spec.name, m.spec.arch, m.spec.training, []) for m in models},
+            scores={(n, method, metric): s.tolist() for (method, metric), vs in hits.items()
+                    for n, s in zip(names, vs)},
+            higher_is_better={PointingGame.name: True, WSL.name: True})
+        for claim, rule in (("F1a", f1_gradient), ("F1b", f1_cam)):
+            outcome = rule(table)
+            means = "; ".join(f"{metric} {part['vanilla_mean']:.3f} / {part['robust_mean']:.3f} p {part['p']:.2g}"
+                              for metric, part in outcome.details.items() if metric != "methods")
+            print(f"[{args.tag}] {claim}: {outcome.verdict} ({means}) {outcome.why}", flush=True)
     np.savez(out / "probe.npz", cl=cl.numpy(),
              **{f"{m}_{k}_{n}": v for (m, k), vs in hits.items() for n, v in zip(names, vs)})
 

@@ -1,6 +1,6 @@
 """Where claim F5's metric correlations come from: pooled, within models and between them.
 
-    python benchmarks/metric_correlations.py [REPORT]   (default: reports/baseline-mini.json)
+    python -m studies.metric_correlations [REPORT]   (default: reports/baseline-mini.json)
 
 F5 (the paper's Table 6b) pools the per-image scores of every (model, method) and takes
 Spearman's rho between metrics. This prints, for each pair of metrics, that pooled rho,

@@ -1,6 +1,6 @@
 """Wall time of the default grid, cold, without and with pytest-xdist workers.
 
-    python benchmarks/parallel_speedup.py [--workers 2] [--models all] [--keep DIR] [-- extra pytest args]
+    python -m studies.parallel_speedup [--workers 2] [--models all] [--keep DIR] [-- extra pytest args]
 
 Runs ``pytest benchmarks --xai-models=MODELS`` twice from empty stores (temporary
 cache folders): ``-n 0``, then ``-n WORKERS --dist loadgroup``. Prints both wall times,

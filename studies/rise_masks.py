@@ -1,6 +1,6 @@
 """RISE's localization against its number of masks, on the mini ResNet pair.
 
-    python benchmarks/rise_masks.py [--images 64] [--masks 200,500,1000,2000,8000]
+    python -m studies.rise_masks [--images 64] [--masks 200,500,1000,2000,8000]
 
 On the first ``--images`` CL images of the ResNet pair (among the first 600 test images),
 with each model's Table A1 settings and ``n_masks`` replaced: RISE's mean Pointing Game
@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from common import correct, explain, mini_model
+from studies.common import correct, explain, mini_model
 
 from pytest_xai.data import mini
 from pytest_xai.methods.base import configured

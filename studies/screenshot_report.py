@@ -1,6 +1,6 @@
 """Render a report's HTML page and screenshot it with headless Chromium (a check to look at, not a test).
 
-    python benchmarks/screenshot_report.py reports/xai-report.json -o /tmp/xai-page
+    python -m studies.screenshot_report reports/xai-report.json -o /tmp/xai-page
 
 writes DIR/index.html with its figures and DIR/screenshot.png, and prints how long writing
 the page and loading it in Chromium took (the fastest of three loads, against the fastest of

@@ -1,20 +1,10 @@
-"""benchmarks/fast_vs_paper.py: the per-cell comparison of two profiles' reports."""
+"""studies/fast_vs_paper.py: the per-cell comparison of two profiles' reports."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "fast_vs_paper.py"
-
-
-def _module():
-    spec = importlib.util.spec_from_file_location("fast_vs_paper", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from studies import fast_vs_paper
 
 
 def _cell(method: str, scores: list[float], params: dict) -> dict:
@@ -31,7 +21,7 @@ def test_compares_only_cells_whose_parameters_differ() -> None:
                     _cell("gradient", [0.5, 0.5, 0.6, 0.7], {})])
     paper = _report([_cell("rise", [0.2, 0.1, 0.5, 0.6], {"n_masks": 8000}),
                      _cell("gradient", [0.5, 0.5, 0.6, 0.7], {})])
-    (row,) = _module().compare(fast, paper)
+    (row,) = fast_vs_paper.compare(fast, paper)
     assert (row["method"], row["n"]) == ("rise", 4)
     assert row["diff"] == pytest.approx(0.25 - 0.35)
     assert row["rho"] == pytest.approx(0.8)        # ranks 1 2 3 4 vs 2 1 3 4
@@ -41,4 +31,4 @@ def test_refuses_reports_of_different_images() -> None:
     fast = _report([_cell("rise", [0.1, 0.2, 0.3, 0.4], {"n_masks": 200})])
     paper = _report([_cell("rise", [0.1, 0.2, 0.3, 0.4], {"n_masks": 8000})], ids=("a", "b", "c", "e"))
     with pytest.raises(SystemExit, match="different images"):
-        _module().compare(fast, paper)
+        fast_vs_paper.compare(fast, paper)

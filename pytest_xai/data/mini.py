@@ -32,7 +32,7 @@ robust features such as the object's shape): large digits and no letters or clas
 photographs, so the digit's shape is the only class feature. The other knobs (a
 per-class texture outside the box, thicker strokes, a fixed null patch) exist for the
 probes of
-``benchmarks/generator_probe.py``, which measure a world.
+``studies/generator_probe.py``, which measure a world.
 """
 
 from __future__ import annotations

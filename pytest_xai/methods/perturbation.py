@@ -60,7 +60,7 @@ class RISE(Method):
     name: ClassVar[str] = "rise"
     group: ClassVar[str] = "perturbation"
     # 1000 masks localize within ~0.03 of 8000 on the mini ResNet pair; 200 lose 0.1 of
-    # Pointing Game and WSL and misrank RISE in claim F3 (benchmarks/rise_masks.py, docs/mini-benchmark.md).
+    # Pointing Game and WSL and misrank RISE in claim F3 (studies/rise_masks.py, docs/mini-benchmark.md).
     fast_caps: ClassVar[dict[str, int]] = {"n_masks": 1000}
     n_masks: int = 8000
     grid_size: int = 7
@@ -295,7 +295,7 @@ class ExtremalPerturbation(Method):
     800-iteration map on mini-ResNet images). Here the schedule spans ``max_iter``:
     the weight grows by 1.0035 ** (800 / max_iter) per iteration and the learning rate
     is 0.01 * sqrt(800 / max_iter), so that 20 iterations come much closer to the
-    800-iteration map (``python benchmarks/ep_schedule.py`` prints both; numbers in
+    800-iteration map (``python -m studies.ep_schedule`` prints both; numbers in
     docs/methods.md). At 800 iterations the loop is TorchRay's, step for step (tested equal).
     TorchRay explains one image at a time, and so do we:
     batching images was 4x slower per image on CPU (the mask generator's 81-channel

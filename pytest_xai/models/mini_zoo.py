@@ -95,11 +95,11 @@ METHOD_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
 # The paper's claims that do not hold on this benchmark, each with the measured reason
 # (``Benchmark.known_failures``: their tests are strict xfails). Measured on generator v3
 # with the committed zoo and baseline (32 CL images per model, fast profile) and with
-# `python benchmarks/context_reliance.py --localization`, `benchmarks/deletion_curves.py` and
-# `benchmarks/metric_correlations.py`; re-measure when the data or the zoo changes.
+# `python -m studies.context_reliance --localization`, `studies/deletion_curves.py` and
+# `studies/metric_correlations.py`; re-measure when the data or the zoo changes.
 _CONTEXT = ("every robust model leans on the class photograph more than its vanilla twin and reads the "
             "small digit less (accuracy on images not on their class photograph: robust 0.06-0.19, "
-            "vanilla 0.16-0.50; benchmarks/context_reliance.py)")
+            "vanilla 0.16-0.50; studies/context_reliance.py)")
 KNOWN_FAILURES: dict[str, str] = {
     "F1a": (f"{_CONTEXT}, so robust gradients leave the digit's box more often: Gradient, IG, SHAP Pointing "
             "Game vanilla 0.56 vs robust 0.35, WSL 0.22 vs 0.12. Without class context (14 generator probes, "
@@ -116,11 +116,11 @@ KNOWN_FAILURES: dict[str, str] = {
            "class-photo backgrounds and 0.66-0.97 on the others (Gradient: 0.46-0.82 and 0.71-0.95), so it "
            "ranks 7th of 8 on Pointing Game and WSL (3rd and 4th on Insertion and Deletion). RISE ranks "
            "5, 3, 2, 1 with the fast profile's 1000 masks and 3, 3, 2, 1 with the paper's 8000 "
-           "(benchmarks/claim_with_cells.py). MP is last on mean rank, as in the paper"),
+           "(studies/claim_with_cells.py). MP is last on mean rank, as in the paper"),
     "F4a": ("Insertion's half holds (vanilla 0.71 vs robust 0.46, p 5e-165); Deletion's does not, because "
             "the vanilla models' higher confidence is gone after the first 5-10 % of deleted pixels (resnet: "
             "target probability 0.77 -> 0.49 at 5 %, robust 0.53 -> 0.40; equal from 10 % on; "
-            "benchmarks/deletion_curves.py), and the rest of the curve, the same for both, makes the area: "
+            "studies/deletion_curves.py), and the rest of the curve, the same for both, makes the area: "
             "Deletion 0.205 vs 0.187, p 0.07 (0.211 vs 0.195, p 0.016, with 96 images per model and 200 "
             "RISE masks)"),
     "F4b": ("Deletion does not follow confidence here (F4a's reason: the confidence gap lasts only the first "
@@ -130,7 +130,7 @@ KNOWN_FAILURES: dict[str, str] = {
            "Insertion is 0.36 pooled but 0.20 within models: vanilla models have both the higher Insertion "
            "(confidence, as in the paper) and, unlike the paper's, the higher Pointing Game (F1a), so the "
            "models' means correlate (0.85); Insertion~Deletion is 0.25 because Deletion does not follow "
-           "confidence here (F4b). benchmarks/metric_correlations.py"),
+           "confidence here (F4b). studies/metric_correlations.py"),
 }
 # Images per model in a default run: 32 CL images keep the whole fast-profile grid of
 # 12 models x 9 methods x 4 metrics within the ten minutes issue 4 asks for on 2 CPU
