@@ -83,6 +83,7 @@ def test_load_model_reads_weights_from_weights_dir(tmp_path: Path) -> None:
     assert torch.equal(model.net.state_dict()["classifier.1.weight"], state["classifier.1.weight"])
 
 
+@pytest.mark.slow      # the grid on the trained mini models
 def test_the_documented_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = (Path(__file__).parents[1] / "docs" / "extending.md").read_text()
     example = re.search(r"```python\n(import pytest_xai as px\n.*?)```", docs, re.S)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ALPHA = 0.01
 IMAGES = 32
 METHODS = ("gradient", "integrated_gradients", "shap", "gradcam", "cam", "rise", "lime", "mp", "ep")

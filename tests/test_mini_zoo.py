@@ -171,6 +171,7 @@ def test_curriculum_starts_on_tight_crops_of_the_digit():
     assert torch.equal(_zoom(images, boxes, p=0.0, warm=1.0), images)
 
 
+@pytest.mark.slow
 def test_train_tiny_end_to_end(tmp_path, capsys):
     args = ["--model", "resnet-pgd1", "--model", "alexnet-r", "--tiny",
             "--weights-dir", str(tmp_path / "w"), "--runs-dir", str(tmp_path / "runs")]
@@ -190,6 +191,7 @@ def test_train_tiny_end_to_end(tmp_path, capsys):
     assert mini_zoo.card("alexnet-r", tmp_path / "w")["sha256"] == first
 
 
+@pytest.mark.slow
 def test_jobs_put_each_robust_model_after_its_twin_and_train_in_parallel(tmp_path):
     from pytest_xai.models.train import chains
 
@@ -203,6 +205,7 @@ def test_jobs_put_each_robust_model_after_its_twin_and_train_in_parallel(tmp_pat
         main(["--all", "--jobs", "0", "--weights-dir", str(tmp_path / "w")])
 
 
+@pytest.mark.slow
 def test_a_robust_run_starts_from_its_vanilla_twins_clean_epochs(tmp_path, capsys):
     cfg = Config(epochs=2, train_images=32, test_images=8, pgd_images=4, batch_size=16, tight_epochs=0.25,
                  curriculum=0.25, clean_epochs=1, ramp_epochs=0.5)
