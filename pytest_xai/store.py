@@ -11,6 +11,7 @@ pytest-xdist workers never compute the same entry twice nor read half a file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -30,9 +31,11 @@ def key_digest(key: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def source_digest(target: Any) -> str:
     """sha256 of a function's or class's source (of its bytecode when there is no source),
-    so that editing an explainer or metric invalidates what it computed."""
+    so that editing an explainer or metric invalidates what it computed. Cached per process
+    (every cell asks, and ``inspect.getsource`` reads the file each time)."""
     try:
         text = inspect.getsource(target).encode()
     except (OSError, TypeError):
