@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pytest_xai.methods.base import Method, checked_maps, configured
-from pytest_xai.methods.reference import reference_for
+from pytest_xai.methods.reference_maps import reference_for
 from pytest_xai.settings import XaiConfig
 from pytest_xai.registry import Registry
 from pytest_xai.selection import Cell, Grid

@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import ndimage
 
 from pytest_xai.metrics import ALL_METRICS, WSL, Deletion, Insertion, Metric, PointingGame
-from pytest_xai.metrics.baselines import centred_gaussian, uniform_random
+from pytest_xai.methods.reference_maps import centred_gaussian, uniform_random
 from pytest_xai.metrics.causal import auc, gaussian_blur
 from pytest_xai.metrics.localization import argmax_points, box_iou
 
