@@ -460,8 +460,9 @@ def pytest_xai_register(registry):
                                                known_failures={c: "measured reason " + c for c in ("K1", "K2", "K3")}))
     _twins(registry)
     for claim_id, verdict in (("K1", "holds"), ("K2", "does not hold"), ("K3", "inconclusive")):
-        registry.add_claim(Claim(claim_id, "a claim whose verdict is fixed", "test", "none", "fixed",
-                                 ("gradient",), ("pointing_game",), ("vanilla", "robust"), fixed(verdict)))
+        registry.add_claim(Claim(id=claim_id, statement="a claim whose verdict is fixed", source="test",
+                                 statistic="none", threshold="fixed", methods=("gradient",),
+                                 metrics=("pointing_game",), trainings=("vanilla", "robust"), check=fixed(verdict)))
 """
 
 

@@ -92,7 +92,7 @@ class Outcome:
         return self.verdict == HOLDS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Claim:
     """A finding of a paper as a test.
 

@@ -297,46 +297,120 @@ def f6_no_model_best_everywhere(table: ScoreTable) -> Outcome:
 
 
 PAPER_CLAIMS: tuple[Claim, ...] = (
-    Claim("F1a", "Robust models beat their vanilla twins on gradient-based methods under Pointing Game and WSL",
-          f"{SOURCE}, Sec. 3.1", "one-sided Mann-Whitney U over pooled per-image scores, per metric",
-          "p < 0.003 for both Pointing Game and WSL (the paper's threshold); inconclusive when a metric's "
-          f"test is not significant but could not have detected a difference of {EFFECT_MARGIN} with 80 % power",
-          GRADIENT, LOCALIZATION, ("vanilla", "robust"), f1_gradient),
-    Claim("F1b", "CAM-based methods explain vanilla and robust models equally well under Pointing Game and WSL",
-          f"{SOURCE}, Sec. 3.1", "two-sided Mann-Whitney U over pooled per-image scores, per metric",
-          f"the difference of means is shown to lie within +-{CAM_TINY_EFFECT} (a tiny effect: 5 points of "
-          "accuracy) by two one-sided Welch t-tests (TOST) at alpha 0.003, for both metrics; does not hold when the "
-          f"paper's criterion fails (p < 0.003 and a difference of at least {CAM_TINY_EFFECT}); otherwise "
-          "inconclusive", CAM, LOCALIZATION, ("vanilla", "robust"), f1_cam),
-    Claim("F2", "AdvProp models sit between vanilla and robust on localization and beat vanilla under Insertion",
-          f"{SOURCE}, Sec. 3.2, Fig. 3", "ordering of method-averaged means",
-          "vanilla < advprop < robust on Pointing Game and WSL, advprop > vanilla on Insertion, for every "
-          "AdvProp model (the paper gives no test)", ALL_METHODS, ALL_METRICS[:3], ("vanilla", "robust", "advprop"),
-          f2_advprop),
-    Claim("F3", "GradCAM and RISE are in the top 3 of 8 methods on every metric; MP is last on average rank",
-          f"{SOURCE}, Sec. 3.3, Fig. 4, Table A2", "rank of the method's score averaged over vanilla and "
-          "robust models", "GradCAM and RISE ranked <= 3 on each of the 4 metrics, MP worst mean rank",
-          tuple(m for m in ALL_METHODS if m != "cam"), ALL_METRICS, ("vanilla", "robust"), f3_best_methods),
-    Claim("F4a", "Insertion favours vanilla models and Deletion favours robust models",
-          f"{SOURCE}, Sec. 3.1, 3.5", "one-sided Mann-Whitney U over pooled per-image scores, per metric",
-          "p < 0.002 for both (the paper's threshold); inconclusive when a metric's test is not significant but "
-          f"could not have detected a difference of {EFFECT_MARGIN} with 80 % power", ALL_METHODS, CAUSAL, ("vanilla", "robust"),
-          f4_causal_by_training),
-    Claim("F4b", "A model's confidence predicts its Deletion score, at model and at image level",
-          f"{SOURCE}, Sec. 3.5, Fig. 6a", "Spearman rho (model means; per image)",
-          f"model-level rho >= {MODEL_RHO} and image-level rho >= {IMAGE_RHO}, each with p < 0.05 (paper: 0.88 "
-          "and 0.78 without a test; we keep the direction and ask for a strong correlation, 0.5-0.6 being the "
-          "usual lower bound of 'strong', since 10 classes and fewer images cap how confident models get)",
-          ALL_METHODS, ("deletion",), ("vanilla", "robust"), f4_confidence),
-    Claim("F5", "Pointing Game and WSL agree, each only weakly correlates with Insertion/Deletion, and Insertion "
-          "and Deletion correlate positively (they disagree on which map is better)",
-          f"{SOURCE}, Sec. 3.6, Table 6b", "Spearman rho over per-image scores of every (model, method)",
-          f"rho(PG, WSL) >= {LOC_RHO}; |rho| <= {CROSS_RHO} between each localization and each causal metric; "
-          f"rho(Insertion, Deletion) >= {INS_DEL_RHO} (paper: 0.82, |rho| <= 0.18, 0.86; 0.5 is 'strong' and "
-          "0.3 the usual upper bound of 'weak')", ALL_METHODS, ALL_METRICS, ("vanilla", "robust", "advprop"),
-          f5_metric_correlations),
-    Claim("F6", "No single model is best in clean accuracy, adversarial accuracy and explainability (mean WSL)",
-          f"{SOURCE}, Sec. 3.4, Fig. 5", "argmax over models of each criterion",
-          "the three criteria have more than one best model", ALL_METHODS, ("wsl",),
-          ("vanilla", "robust", "advprop"), f6_no_model_best_everywhere),
+    Claim(
+        id="F1a",
+        statement="Robust models beat their vanilla twins on gradient-based methods under Pointing Game and WSL",
+        source=f"{SOURCE}, Sec. 3.1",
+        statistic="one-sided Mann-Whitney U over pooled per-image scores, per metric",
+        threshold=(
+            "p < 0.003 for both Pointing Game and WSL (the paper's threshold); inconclusive when a metric's "
+            f"test is not significant but could not have detected a difference of {EFFECT_MARGIN} with 80 % power"
+        ),
+        methods=GRADIENT,
+        metrics=LOCALIZATION,
+        trainings=("vanilla", "robust"),
+        check=f1_gradient,
+    ),
+    Claim(
+        id="F1b",
+        statement="CAM-based methods explain vanilla and robust models equally well under Pointing Game and WSL",
+        source=f"{SOURCE}, Sec. 3.1",
+        statistic="two-sided Mann-Whitney U over pooled per-image scores, per metric",
+        threshold=(
+            f"the difference of means is shown to lie within +-{CAM_TINY_EFFECT} (a tiny effect: 5 points of "
+            "accuracy) by two one-sided Welch t-tests (TOST) at alpha 0.003, for both metrics; does not hold when the "
+            f"paper's criterion fails (p < 0.003 and a difference of at least {CAM_TINY_EFFECT}); otherwise "
+            "inconclusive"
+        ),
+        methods=CAM,
+        metrics=LOCALIZATION,
+        trainings=("vanilla", "robust"),
+        check=f1_cam,
+    ),
+    Claim(
+        id="F2",
+        statement="AdvProp models sit between vanilla and robust on localization and beat vanilla under Insertion",
+        source=f"{SOURCE}, Sec. 3.2, Fig. 3",
+        statistic="ordering of method-averaged means",
+        threshold=(
+            "vanilla < advprop < robust on Pointing Game and WSL, advprop > vanilla on Insertion, for every "
+            "AdvProp model (the paper gives no test)"
+        ),
+        methods=ALL_METHODS,
+        metrics=ALL_METRICS[:3],
+        trainings=("vanilla", "robust", "advprop"),
+        check=f2_advprop,
+    ),
+    Claim(
+        id="F3",
+        statement="GradCAM and RISE are in the top 3 of 8 methods on every metric; MP is last on average rank",
+        source=f"{SOURCE}, Sec. 3.3, Fig. 4, Table A2",
+        statistic=(
+            "rank of the method's score averaged over vanilla and "
+            "robust models"
+        ),
+        threshold="GradCAM and RISE ranked <= 3 on each of the 4 metrics, MP worst mean rank",
+        methods=tuple(m for m in ALL_METHODS if m != "cam"),
+        metrics=ALL_METRICS,
+        trainings=("vanilla", "robust"),
+        check=f3_best_methods,
+    ),
+    Claim(
+        id="F4a",
+        statement="Insertion favours vanilla models and Deletion favours robust models",
+        source=f"{SOURCE}, Sec. 3.1, 3.5",
+        statistic="one-sided Mann-Whitney U over pooled per-image scores, per metric",
+        threshold=(
+            "p < 0.002 for both (the paper's threshold); inconclusive when a metric's test is not significant but "
+            f"could not have detected a difference of {EFFECT_MARGIN} with 80 % power"
+        ),
+        methods=ALL_METHODS,
+        metrics=CAUSAL,
+        trainings=("vanilla", "robust"),
+        check=f4_causal_by_training,
+    ),
+    Claim(
+        id="F4b",
+        statement="A model's confidence predicts its Deletion score, at model and at image level",
+        source=f"{SOURCE}, Sec. 3.5, Fig. 6a",
+        statistic="Spearman rho (model means; per image)",
+        threshold=(
+            f"model-level rho >= {MODEL_RHO} and image-level rho >= {IMAGE_RHO}, each with p < 0.05 (paper: 0.88 "
+            "and 0.78 without a test; we keep the direction and ask for a strong correlation, 0.5-0.6 being the "
+            "usual lower bound of 'strong', since 10 classes and fewer images cap how confident models get)"
+        ),
+        methods=ALL_METHODS,
+        metrics=("deletion",),
+        trainings=("vanilla", "robust"),
+        check=f4_confidence,
+    ),
+    Claim(
+        id="F5",
+        statement=(
+            "Pointing Game and WSL agree, each only weakly correlates with Insertion/Deletion, and Insertion "
+            "and Deletion correlate positively (they disagree on which map is better)"
+        ),
+        source=f"{SOURCE}, Sec. 3.6, Table 6b",
+        statistic="Spearman rho over per-image scores of every (model, method)",
+        threshold=(
+            f"rho(PG, WSL) >= {LOC_RHO}; |rho| <= {CROSS_RHO} between each localization and each causal metric; "
+            f"rho(Insertion, Deletion) >= {INS_DEL_RHO} (paper: 0.82, |rho| <= 0.18, 0.86; 0.5 is 'strong' and "
+            "0.3 the usual upper bound of 'weak')"
+        ),
+        methods=ALL_METHODS,
+        metrics=ALL_METRICS,
+        trainings=("vanilla", "robust", "advprop"),
+        check=f5_metric_correlations,
+    ),
+    Claim(
+        id="F6",
+        statement="No single model is best in clean accuracy, adversarial accuracy and explainability (mean WSL)",
+        source=f"{SOURCE}, Sec. 3.4, Fig. 5",
+        statistic="argmax over models of each criterion",
+        threshold="the three criteria have more than one best model",
+        methods=ALL_METHODS,
+        metrics=("wsl",),
+        trainings=("vanilla", "robust", "advprop"),
+        check=f6_no_model_best_everywhere,
+    ),
 )
