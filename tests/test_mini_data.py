@@ -206,3 +206,18 @@ def test_the_null_patch_is_the_same_bars_clear_of_the_digit_and_nothing_else_cha
                      for y in range(max(0, qy - side + 1), min(py, 64 - side) + 1)
                      for x in range(max(0, qx - side + 1), min(px, 64 - side) + 1))
     assert found >= n * 3 // 4          # a place clear of the digit exists on most images
+
+
+def test_generated_images_are_kept_in_the_store_and_come_back_equal(tmp_path) -> None:
+    import torch
+
+    from pytest_xai.runner import Runner
+    from pytest_xai.session import base_registry
+    from pytest_xai.settings import settings_from
+
+    cfg = settings_from({"models": "resnet", "cache-dir": "store"}, root=tmp_path)
+    made = mini.load(5, 0)
+    first = Runner(base_registry(), cfg, torch.device("cpu"))._load(5)
+    assert len(list((tmp_path / "store" / "images").rglob("*"))) > 0
+    again = Runner(base_registry(), cfg, torch.device("cpu"))._load(5)
+    assert first.sha256() == again.sha256() == made.sha256() and again.ids == made.ids

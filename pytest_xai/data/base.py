@@ -70,6 +70,10 @@ class Benchmark:
     ``known_failures`` maps a claim id to the measured reason why that claim does not
     hold on this benchmark; its test is then an expected failure (``xfail``, strict:
     the day the claim holds, the test fails and asks for the entry to go).
+    ``generator_digest``, for a benchmark whose images are generated, returns a digest of
+    everything they depend on (code, data, versions); its images are then kept in the
+    score store, so that a rerun does not generate them again. Images read from files
+    have none (their files may change under the same name).
     """
 
     name: str
@@ -80,3 +84,4 @@ class Benchmark:
     default_subset: str = "cl"
     tags: tuple[str, ...] = ()
     known_failures: Mapping[str, str] = field(default_factory=dict)
+    generator_digest: Callable[[], str] | None = None

@@ -407,6 +407,19 @@ def in_context(split: str, n: int, seed: int, start: int = 0, world: World | Non
     return torch.tensor([_sample_uint8(split, start + i, seed, world)[4] for i in range(n)])
 
 
+def generator_digest() -> str:
+    """What the images depend on: this module's code, the world it draws, and the versions
+    of the packages whose bundled data it draws from (scikit-learn's digits, scikit-image's
+    photographs), so that cached images are never those of another generator."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    parts = (Path(__file__).read_bytes(), repr(WORLD).encode(),
+             f"scikit-learn {version('scikit-learn')} scikit-image {version('scikit-image')}".encode())
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()
+
+
 def load(n: int, seed: int) -> ImageSet:
     """The benchmark's evaluation images: test samples ``0 .. n - 1`` drawn with ``seed``."""
     images, labels, boxes = make_split("test", n, seed)

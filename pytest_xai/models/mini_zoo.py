@@ -303,7 +303,8 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
         name="mini", description="one handwritten digit on a cluttered photograph, 64 px, 10 classes; "
                                  "a 12-model zoo trained on it (the default benchmark)",
         load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
-        default_subset="cl", tags=("synthetic",), known_failures=KNOWN_FAILURES))
+        default_subset="cl", tags=("synthetic",), known_failures=KNOWN_FAILURES,
+        generator_digest=mini_data.generator_digest))
     for name, info in MINI_INFO.items():
         registry.add_model(_spec(name, "mini", info, info.training, weights_dir))
 
@@ -340,7 +341,7 @@ def register_mini_control(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -
         name="mini-control", description="the mini images with a placebo pair: the vanilla resnet and, "
                                          "registered as its robust twin, a vanilla resnet of another seed",
         load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
-        default_subset="cl", tags=("synthetic", "control")))
+        default_subset="cl", tags=("synthetic", "control"), generator_digest=mini_data.generator_digest))
     registry.add_model(_spec("resnet", "mini-control", MINI_INFO["resnet"], "vanilla", weights_dir))
     registry.add_model(_spec("resnet-r", "mini-control", PLACEBO, "robust", weights_dir))
 
