@@ -41,9 +41,10 @@ def _html(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace) -> int:
     from pytest_xai.report.merge import MergeError, merge_reports
     from pytest_xai.report.writer import write_report
+    from pytest_xai.session import base_registry
 
     try:
-        merged = merge_reports([_load(p) for p in args.reports], names=args.reports)
+        merged = merge_reports([_load(p) for p in args.reports], base_registry(), names=args.reports)
     except MergeError as exc:
         raise SystemExit(f"pytest-xai merge: {exc}") from None
     write_report(Path(args.output), merged)

@@ -23,6 +23,7 @@ from pytest_xai.settings import XaiConfig
 from pytest_xai.registry import Registry
 from pytest_xai.selection import Cell, Grid
 from pytest_xai.report.baseline import compare_cell, load_baseline
+from pytest_xai.report.figures import FIGURE_IMAGES
 from pytest_xai.stats import paired_one_sided_p
 from pytest_xai.store import ScoreStore, key_digest, source_digest
 
@@ -89,7 +90,6 @@ def resolve_device(name: str) -> "torch.device":
 
 
 MAX_POOL_FACTOR = 4  # the pool is held in memory: 4 x 2000 ImageNet images at 224 px is 4.8 GB
-FIGURE_IMAGES = 4
 
 
 def resolve_profile(profile: str, device: "torch.device") -> str:

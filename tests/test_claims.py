@@ -193,9 +193,10 @@ def test_merging_the_committed_baseline_keeps_its_claims_and_their_known_failure
 
     from pytest_xai.models.mini_zoo import KNOWN_FAILURES
     from pytest_xai.report.merge import merge_reports
+    from pytest_xai.session import base_registry
 
     baseline = json.loads((Path(__file__).parents[1] / "reports" / "baseline-mini.json").read_text())
-    merged = merge_reports([baseline])
+    merged = merge_reports([baseline], base_registry())
     assert merged["claims"] == baseline["claims"], "stale: rewrite reports/baseline-mini.json (reports/README.md)"
     assert {c["id"]: c["known_failure"] for c in merged["claims"]} == {
         c: KNOWN_FAILURES.get(c) for c in ("F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6")}

@@ -13,13 +13,13 @@ from statistics import fmean, pstdev
 from typing import TYPE_CHECKING, Any
 
 from pytest_xai.report import tables as t
-from pytest_xai.runner import FIGURE_IMAGES
 from pytest_xai.store import ScoreStore
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
 
 DPI = 100
+FIGURE_IMAGES = 4    # the first images of each model whose maps the runner keeps for figures
 MAP_IMAGES = 2
 GROUP_ORDER = ("gradient", "cam", "perturbation", "baseline", "other")
 TRAINING_COLORS = {"vanilla": "tab:blue", "robust": "tab:red", "advprop": "tab:green", "untrained": "tab:gray"}

@@ -7,7 +7,10 @@ whole grid, are evaluated on the joined scores.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_xai.registry import Registry
 
 RUN_ONLY = ("shard", "cache_dir")  # config fields that may differ between shards
 
@@ -34,10 +37,12 @@ def _same_grid(reports: list[dict[str, Any]], names: list[str]) -> None:
                                  f"{theirs.get(key)!r} vs {mine.get(key)!r}")
 
 
-def merge_reports(reports: list[dict[str, Any]], names: list[str] | None = None) -> dict[str, Any]:
+def merge_reports(reports: list[dict[str, Any]], registry: Registry, names: list[str] | None = None) -> dict[str, Any]:
     """One report from the reports of shards of the same grid (same benchmark, selection,
-    seed, images, profile and pytest-xai version); a cell in two reports is an error.
-    ``names`` (their paths) name the reports in errors; by default "report 1", ...."""
+    seed, images, profile and pytest-xai version); a cell in two reports is an error. The
+    claims are those of ``registry`` (the caller's: built-ins, entry points), evaluated on
+    the joined scores. ``names`` (their paths) name the reports in errors; by default
+    "report 1", ...."""
     from pytest_xai.claims.base import evaluate_claim, table_from_report
 
     if not reports:
@@ -61,9 +66,6 @@ def merge_reports(reports: list[dict[str, Any]], names: list[str] | None = None)
               "environment": {**reports[0]["environment"], "device": ", ".join(sorted(devices)) or None},
               "models": [models[name] for name in config["models"] if name in models],
               "cells": sorted(cells.values(), key=lambda c: c["index"]), "claims": []}
-    from pytest_xai.session import base_registry
-
-    registry = base_registry()
     known = registry.benchmarks[config["benchmark"]].known_failures if config["benchmark"] in registry.benchmarks else {}
     merged["claims"] = [evaluate_claim(registry.claims[c], lambda c=c: table_from_report(registry.claims[c], merged),
                                        known.get(c, "")) for c in config.get("claims", []) if c in registry.claims]
