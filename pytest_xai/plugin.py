@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if config.getoption("xai_list"):
-        print(format_listing(build_registry(config)))
+        print(format_listing(build_registry(config, read_config(config))))
         return 0
     return None
 
@@ -54,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
         cfg = check_baseline(cfg, named=bool(config.getoption("xai_baseline") or config.getini("xai_baseline")))
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
-    registry = build_registry(config)
+    registry = build_registry(config, cfg)
     try:
         grid = select_grid(registry, cfg)
     except SelectorError as exc:
@@ -126,7 +126,7 @@ def xai_device(pytestconfig: pytest.Config) -> "torch.device":
     """The device the grid runs on (``--xai-device``; auto = CUDA when present, else CPU)."""
     from pytest_xai.runner import resolve_device
 
-    return resolve_device(read_config(pytestconfig).device)
+    return resolve_device(pytestconfig.stash[SESSION_KEY].cfg.device)
 
 
 @pytest.fixture(scope="session")

@@ -35,11 +35,8 @@ def base_registry(imagenet_root: Path | None = None, weights_dir: Path | None = 
     return registry
 
 
-def build_registry(config: pytest.Config) -> Registry:
+def build_registry(config: pytest.Config, cfg: XaiConfig) -> Registry:
     """The base registry, then the ``pytest_xai_register`` hooks (conftest.py files)."""
-    from pytest_xai.options import read_config
-
-    cfg = read_config(config)
     registry = base_registry(cfg.imagenet_root, cfg.weights_dir)
     config.hook.pytest_xai_register.call_historic(kwargs={"registry": registry})
     return registry
