@@ -398,32 +398,26 @@ class Runner:
             pytest.skip(f"missing file: {exc}")
 
     def claim_table(self, claim: "Claim", grid: "Grid") -> tuple["ScoreTable", list[tuple[str, str, str]]]:
-        """The scores a claim needs: its methods x metrics that the grid selects, on the
-        grid's models of the trainings it compares (cells that do not apply are left out).
-        Raises NotApplicable when no selected model has such a training."""
-        from pytest_xai.claims.base import ModelRow, NotApplicable, ScoreTable
+        """``gather_table`` on this run's scores (computed through the store when missing)."""
+        from pytest_xai.claims.base import ModelRow, gather_table
 
-        methods = [m for m in claim.methods if m in grid.methods]
-        metrics = [m for m in claim.metrics if m in grid.metrics]
-        models = [m for m in grid.models if self.models[m].training in claim.trainings]
-        if not models:
-            raise NotApplicable(f"no selected model is {' or '.join(claim.trainings)}")
-        rows, scores, cells = {}, {}, []
-        for name in models:
+        def row_of(name: str) -> ModelRow:
             spec = self.models[name]
-            rows[name] = ModelRow(name=name, arch=spec.arch, training=spec.training,
-                                  confidence=self.model_info(name)["confidence"],
-                                  clean_accuracy=spec.card.get("clean_accuracy"),
-                                  adversarial_accuracy=spec.card.get("pgd_accuracy"))
-            for method_name in methods:
-                method = self.method(name, method_name)
-                if method.applies_to(spec) is not None:
-                    continue
-                for metric in metrics:
-                    scores[(name, method_name, metric)] = self.scores(name, method, self.registry.metrics[metric]).values
-                    cells.append((name, method_name, metric))
-        higher = {m: self.registry.metrics[m].higher_is_better for m in metrics}
-        return ScoreTable(models=rows, scores=scores, higher_is_better=higher), cells
+            return ModelRow(name=name, arch=spec.arch, training=spec.training,
+                            confidence=self.model_info(name)["confidence"],
+                            clean_accuracy=spec.card.get("clean_accuracy"),
+                            adversarial_accuracy=spec.card.get("pgd_accuracy"))
+
+        def scores_of(model: str, method_name: str, metric: str) -> list[float] | None:
+            method = self.method(model, method_name)
+            if method.applies_to(self.models[model]) is not None:
+                return None
+            return self.scores(model, method, self.registry.metrics[metric]).values
+
+        return gather_table(claim, grid.models, grid.methods, grid.metrics,
+                            training_of=lambda name: self.models[name].training, row_of=row_of,
+                            scores_of=scores_of, higher_of=lambda model, method, metric:
+                            self.registry.metrics[metric].higher_is_better)
 
 
 def _mean(values: list[float]) -> float:

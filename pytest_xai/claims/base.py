@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 
 class NotApplicable(Exception):
@@ -156,31 +156,48 @@ def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tupl
             "known_failure": known_failure or None, "message": message}
 
 
+def gather_table(claim: Claim, models: Sequence[str], methods: Sequence[str], metrics: Sequence[str], *,
+                 training_of: Callable[[str], str], row_of: Callable[[str], ModelRow],
+                 scores_of: Callable[[str, str, str], list[float] | None],
+                 higher_of: Callable[[str, str, str], bool]) -> tuple[ScoreTable, list[tuple[str, str, str]]]:
+    """The scores a claim needs: its methods x metrics among those selected, on the selected
+    models of the trainings it compares; a cell without scores (one that does not apply)
+    is left out. The one home of this rule, whether the scores come from a run
+    (``Runner.claim_table``) or from a report (``table_from_report``). Raises NotApplicable
+    when no selected model has such a training."""
+    methods = [m for m in claim.methods if m in methods]
+    metrics = [m for m in claim.metrics if m in metrics]
+    chosen = [m for m in models if training_of(m) in claim.trainings]
+    if not chosen:
+        raise NotApplicable(f"no selected model is {' or '.join(claim.trainings)}")
+    rows, scores, used, higher = {}, {}, [], {}
+    for name in chosen:
+        rows[name] = row_of(name)
+        for method in methods:
+            for metric in metrics:
+                values = scores_of(name, method, metric)
+                if values is not None:
+                    scores[(name, method, metric)] = values
+                    used.append((name, method, metric))
+                    higher.setdefault(metric, higher_of(name, method, metric))
+    return ScoreTable(models=rows, scores=scores, higher_is_better=higher), used
+
+
 def table_from_report(claim: Claim, report: dict[str, Any]) -> tuple[ScoreTable, list[tuple[str, str, str]]]:
-    """What ``Runner.claim_table`` gathers, read from a report's cells and models instead."""
+    """``gather_table`` on a report's cells and models (``pytest-xai merge``, studies)."""
     config = report["config"]
     models = {m["name"]: m for m in report["models"]}
     cells = {(c["model"], c["method"], c["metric"]): c for c in report["cells"]}
-    methods = [m for m in claim.methods if m in config["methods"]]
-    metrics = [m for m in claim.metrics if m in config["metrics"]]
-    chosen = [m for m in config["models"] if models[m]["training"] in claim.trainings]
-    if not chosen:
-        raise NotApplicable(f"no selected model is {' or '.join(claim.trainings)}")
-    rows, scores, used = {}, {}, []
-    higher: dict[str, bool] = {}
-    for name in chosen:
-        model = models[name]
-        card = model.get("card") or {}
-        rows[name] = ModelRow(name=name, arch=model["arch"], training=model["training"],
-                              confidence=model.get("confidence") or [],
-                              clean_accuracy=card.get("clean_accuracy"),
-                              adversarial_accuracy=card.get("pgd_accuracy"))
-        for method in methods:
-            for metric in metrics:
-                cell = cells.get((name, method, metric))
-                if cell is None or cell.get("scores") is None:
-                    continue
-                scores[(name, method, metric)] = cell["scores"]
-                higher[metric] = cell["higher_is_better"]
-                used.append((name, method, metric))
-    return ScoreTable(models=rows, scores=scores, higher_is_better=higher), used
+
+    def row_of(name: str) -> ModelRow:
+        model, card = models[name], models[name].get("card") or {}
+        return ModelRow(name=name, arch=model["arch"], training=model["training"],
+                        confidence=model.get("confidence") or [], clean_accuracy=card.get("clean_accuracy"),
+                        adversarial_accuracy=card.get("pgd_accuracy"))
+
+    def scores_of(model: str, method: str, metric: str) -> list[float] | None:
+        return (cells.get((model, method, metric)) or {}).get("scores")
+
+    return gather_table(claim, config["models"], config["methods"], config["metrics"],
+                        training_of=lambda name: models[name]["training"], row_of=row_of, scores_of=scores_of,
+                        higher_of=lambda *key: cells[key]["higher_is_better"])
