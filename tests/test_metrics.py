@@ -18,6 +18,7 @@ from pytest_xai.metrics import ALL_METRICS, WSL, Deletion, Insertion, Metric, Po
 from pytest_xai.methods.reference_maps import centred_gaussian, uniform_random
 from pytest_xai.metrics.causal import auc, gaussian_blur
 from pytest_xai.metrics.localization import argmax_points, box_iou
+from studies.references import wsolevaluation_correctness
 
 FAST = settings(max_examples=15, derandomize=True, deadline=None)
 
@@ -237,40 +238,6 @@ def test_wsl_dataset_best_threshold():
     assert WSL().aggregate(scores, labels(3)) == pytest.approx(2 / 3)
 
 
-def reference_max_box_acc(scoremaps: np.ndarray, gt_boxes: np.ndarray, interval: float) -> np.ndarray:
-    """Correctness per (image, threshold), transcribed from clovaai/wsolevaluation
-    (normalize_scoremap, compute_bboxes_from_scoremaps with multi_contour_eval=False,
-    calculate_multiple_iou, BoxEvaluator.accumulate at IoU 0.5): a loop per threshold."""
-    cv2 = pytest.importorskip("cv2")
-    out = []
-    for cam, gt in zip(scoremaps, gt_boxes):
-        cam = cam.astype(np.float32).copy()
-        if np.isnan(cam).any() or cam.min() == cam.max():
-            cam = np.zeros_like(cam)
-        else:
-            cam -= cam.min()
-            cam /= cam.max()
-        height, width = cam.shape
-        image = np.expand_dims((cam * 255).astype(np.uint8), 2)
-        row = []
-        for threshold in np.arange(0, 1, interval):
-            _, binary = cv2.threshold(src=image, thresh=int(threshold * np.max(image)), maxval=255,
-                                      type=cv2.THRESH_BINARY)
-            contours = cv2.findContours(image=binary, mode=cv2.RETR_TREE, method=cv2.CHAIN_APPROX_SIMPLE)[0]
-            if len(contours) == 0:
-                box = [0, 0, 0, 0]
-            else:
-                x, y, w, h = cv2.boundingRect(max(contours, key=cv2.contourArea))
-                box = [x, y, min(x + w, width - 1), min(y + h, height - 1)]
-            ix = max(0, min(box[2], gt[2]) - max(box[0], gt[0]) + 1)
-            iy = max(0, min(box[3], gt[3]) - max(box[1], gt[1]) + 1)
-            area = lambda b: (b[2] - b[0] + 1) * (b[3] - b[1] + 1)  # noqa: E731
-            denominator = area(box) + area(gt) - ix * iy
-            row.append((ix * iy / denominator if denominator > 0 else 0.0) >= 0.5)
-        out.append(row)
-    return np.array(out)
-
-
 def maps_of_every_kind(rng: np.random.Generator, n: int, h: int, w: int) -> np.ndarray:
     """Random, tied (few levels), plateau, ridge-vs-blob and blob-with-holes maps."""
     kinds = []
@@ -302,7 +269,7 @@ def test_wsl_equals_a_transcription_of_wsolevaluation():
     x0, y0 = rng.integers(0, w // 2, n), rng.integers(0, h // 2, n)
     boxes = np.stack([x0, y0, x0 + rng.integers(1, w // 2, n), y0 + rng.integers(1, h // 2, n)], 1)
     for interval in (0.01, 0.001):
-        expected = reference_max_box_acc(maps, boxes, interval)
+        expected = wsolevaluation_correctness(maps, boxes, interval)
         ours = WSL(cam_curve_interval=interval).sweep(torch.from_numpy(maps), torch.from_numpy(boxes))
         assert np.array_equal(ours.numpy(), expected)
         assert 0 < expected.mean() < 1, "the cases must exercise both outcomes"
@@ -474,3 +441,18 @@ def test_uniform_random_is_seeded():
     assert a.shape == (2, 5, 6) and ((a >= 0) & (a < 1)).all()
     assert torch.equal(a, uniform_random(2, 5, 6, seed=11))
     assert not torch.equal(a, uniform_random(2, 5, 6, seed=12))
+
+
+@pytest.mark.parametrize("metric", [Insertion(step=5, blur_kernel=3, blur_sigma=1.0), Deletion(step=5)],
+                         ids=["insertion", "deletion"])
+def test_causal_metrics_equal_a_per_image_transcription_of_rise(metric):
+    """Our batched curves equal eclique/RISE's CausalMetric.single_run, image by image."""
+    from studies.references import rise_causal_auc
+
+    images = torch.rand(3, 3, 8, 8, generator=torch.Generator().manual_seed(4))
+    maps = torch.rand(3, 8, 8, generator=torch.Generator().manual_seed(5))
+    targets = torch.tensor([0, 1, 2])
+    start, finish = metric.endpoints(images)
+    expected = [rise_causal_auc(small_cnn(), start[i:i + 1], finish[i:i + 1], int(targets[i]), maps[i], 5)
+                for i in range(3)]
+    assert metric.score(small_cnn(), images, targets, maps, None).tolist() == pytest.approx(expected, abs=1e-6)

@@ -1,0 +1,140 @@
+"""Our batched engines side by side with their per-image references, on the same inputs:
+seconds per image, the speed-up and the agreement, measured interleaved in one process
+(median of ``--repeats``).
+
+    python -m studies.engines [--images 16] [--model resnet] [--repeats 3] [--rise 1000,8000] [--rise-images 2]
+
+On the mini ``model``'s first CL-free test images (seed 0) with its Gradient maps:
+
+- Insertion and Deletion against eclique/RISE's ``CausalMetric.single_run`` transcribed
+  per image (``studies.references``): max |AUC difference|, and the share of our engine's
+  time spent inside the model's forward passes (torch profiler);
+- Pointing Game against TorchRay's ``PointingGame.evaluate`` per image: decisions equal;
+- WSL against wsolevaluation's per-threshold contour loop (transcribed): decisions equal;
+- RISE against ``torchray.attribution.rise`` at each mask count of ``--rise`` on
+  ``--rise-images`` images: Spearman of the target class's maps (the two draw their masks
+  differently, so they agree only as far as two mask sets of that size do) and speed.
+
+EP against TorchRay's ``extremal_perturbation`` is ``python -m studies.ep_schedule``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+from scipy.stats import spearmanr
+
+from pytest_xai.data import mini
+from pytest_xai.methods.base import configured
+from pytest_xai.metrics import WSL, Deletion, Insertion, PointingGame
+from pytest_xai.session import base_registry
+from studies.common import explain, mini_model
+from studies.references import max_box_acc_scores, rise_causal_auc, torchray_pointing_hits
+
+
+def timed(run: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = run()
+    return time.perf_counter() - start, out
+
+
+def side_by_side(ours: Callable[[], object], reference: Callable[[], object], repeats: int,
+                 n: int) -> tuple[float, float, object, object]:
+    """Median seconds per image of each, interleaved; the last outputs."""
+    ours_s, ref_s = [], []
+    for _ in range(repeats):
+        seconds, ours_out = timed(ours)
+        ours_s.append(seconds / n)
+        seconds, ref_out = timed(reference)
+        ref_s.append(seconds / n)
+    return statistics.median(ours_s), statistics.median(ref_s), ours_out, ref_out
+
+
+def forward_share(model: Callable, run: Callable[[], object]) -> float:
+    """The share of ``run``'s time spent inside the model's forward passes."""
+    inside = [0.0]
+    net = model.net
+
+    def timed_forward(*args: object, _forward: Callable = net.forward) -> object:
+        start = time.perf_counter()
+        out = _forward(*args)
+        inside[0] += time.perf_counter() - start
+        return out
+
+    net.forward = timed_forward
+    try:
+        total, _ = timed(run)
+    finally:
+        del net.forward
+    return inside[0] / total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=16)
+    parser.add_argument("--model", default="resnet")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rise", default="1000,8000", help="mask counts to compare RISE at ('' to skip)")
+    parser.add_argument("--rise-images", type=int, default=2)
+    args = parser.parse_args()
+    registry = base_registry()
+    model = mini_model(registry, args.model)
+    images01, labels, boxes = mini.make_split("test", args.images, 0)
+    x = model.normalize(images01)
+    maps = explain(configured(registry.methods["gradient"], model.spec, "fast"), model, x, labels)
+    n = args.images
+    rows = []
+
+    for metric in (Insertion(), Deletion()):
+        start, finish = metric.endpoints(x)
+        step = metric.pixels_per_step(x.shape[2], x.shape[3])
+        ours_t, ref_t, ours, ref = side_by_side(
+            lambda: metric.score(model, x, labels, maps, boxes),
+            lambda: torch.tensor([rise_causal_auc(model, start[i:i + 1], finish[i:i + 1], int(labels[i]), maps[i], step)
+                                  for i in range(n)]), args.repeats, n)
+        share = forward_share(model, lambda: metric.score(model, x, labels, maps, boxes))
+        rows.append((metric.name, "eclique/RISE CausalMetric.single_run, per image", ours_t, ref_t,
+                     f"max |AUC diff| {float((ours - ref).abs().max()):.1e}; {share:.0%} of our time in forwards"))
+
+    pointing = PointingGame()
+    tolerance = pointing.tolerance_for(x.shape[2], x.shape[3])
+    ours_t, ref_t, ours, ref = side_by_side(
+        lambda: pointing.score(model, x, labels, maps, boxes),
+        lambda: torchray_pointing_hits(maps, boxes, tolerance), args.repeats, n)
+    rows.append(("pointing_game", "TorchRay PointingGame.evaluate, per image", ours_t, ref_t,
+                 f"{int((ours.numpy() == np.array(ref)).sum())}/{n} decisions equal"))
+
+    wsl = WSL()
+    ours_t, ref_t, ours, ref = side_by_side(
+        lambda: wsl.score(model, x, labels, maps, boxes),
+        lambda: max_box_acc_scores(maps.numpy(), boxes.numpy()), args.repeats, n)
+    rows.append(("wsl", "wsolevaluation per-threshold loop", ours_t, ref_t,
+                 f"{int((ours.numpy() == ref).sum())}/{n} decisions equal"))
+
+    for masks in [int(m) for m in args.rise.split(",") if m]:
+        from torchray.attribution.rise import rise as torchray_rise
+
+        k = args.rise_images
+        ours_method = dataclasses.replace(configured(registry.methods["rise"], model.spec, "paper"), n_masks=masks)
+        ours_t, ref_t, ours, ref = side_by_side(
+            lambda: explain(ours_method, model, x[:k], labels[:k]),
+            lambda: torch.stack([torchray_rise(model.net, x[i:i + 1], num_masks=masks)[0, int(labels[i])]
+                               for i in range(k)]), 1, k)
+        rho = statistics.fmean(float(spearmanr(o.flatten(), r.flatten()).statistic) for o, r in zip(ours, ref))
+        rows.append((f"rise {masks}", "torchray.attribution.rise, same mask count", ours_t, ref_t,
+                     f"Spearman of maps {rho:.2f} (mean over {k} images)"))
+
+    print(f"mini {args.model}, {n} test images of seed 0 ({args.repeats} interleaved repeats, median):")
+    print(f"{'engine':<14} {'reference':<50} {'ours s/img':>11} {'ref s/img':>10} {'speed-up':>9}  agreement")
+    for name, reference, ours_t, ref_t, agreement in rows:
+        print(f"{name:<14} {reference:<50} {ours_t:>11.4f} {ref_t:>10.4f} {ref_t / ours_t:>8.1f}x  {agreement}")
+
+
+if __name__ == "__main__":
+    main()
