@@ -52,6 +52,9 @@ def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
+SHOWN_MISSING = 10   # missing cells named by compare; a narrow run against a full baseline lacks hundreds
+
+
 def _compare(args: argparse.Namespace) -> int:
     from pytest_xai.report.compare import compare_reports, format_comparison, missing_cells
 
@@ -67,7 +70,8 @@ def _compare(args: argparse.Namespace) -> int:
     if missing:
         print(f"{len(missing)} cells of {args.base} have no scores in {args.new}"
               + (" (allowed by --allow-missing)" if args.allow_missing else "") + ": "
-              + ", ".join("-".join(key) for key in missing))
+              + ", ".join("-".join(key) for key in missing[:SHOWN_MISSING])
+              + (f", ... and {len(missing) - SHOWN_MISSING} more" if len(missing) > SHOWN_MISSING else ""))
     return 1 if any(row["worse"] for row in rows) or (missing and not args.allow_missing) else 0
 
 
