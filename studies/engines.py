@@ -3,6 +3,7 @@ seconds per image, the speed-up and the agreement, measured interleaved in one p
 (median of ``--repeats``).
 
     python -m studies.engines [--images 16] [--model resnet] [--repeats 3] [--rise 1000,8000] [--rise-images 2]
+                              [--only insertion,deletion,pointing_game,wsl,rise] [--tile 16]
 
 On the mini ``model``'s first CL-free test images (seed 0) with its Gradient maps:
 
@@ -10,7 +11,8 @@ On the mini ``model``'s first CL-free test images (seed 0) with its Gradient map
   per image (``studies.references``): max |AUC difference|, and the share of our engine's
   time spent inside the model's forward passes (torch profiler);
 - Pointing Game against TorchRay's ``PointingGame.evaluate`` per image: decisions equal;
-- WSL against wsolevaluation's per-threshold contour loop (transcribed): decisions equal;
+- WSL against wsolevaluation's per-threshold contour loop (transcribed): decisions equal
+  (both on the maps tiled ``--tile`` times: a few images take milliseconds);
 - RISE against ``torchray.attribution.rise`` at each mask count of ``--rise`` on
   ``--rise-images`` images: Spearman of the target class's maps (the two draw their masks
   differently, so they agree only as far as two mask sets of that size do) and speed.
@@ -82,7 +84,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rise", default="1000,8000", help="mask counts to compare RISE at ('' to skip)")
     parser.add_argument("--rise-images", type=int, default=2)
+    parser.add_argument("--only", default="insertion,deletion,pointing_game,wsl,rise", help="engines to compare")
+    parser.add_argument("--tile", type=int, default=16, help="copies of the maps for Pointing Game and WSL")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     registry = base_registry()
     model = mini_model(registry, args.model)
     images01, labels, boxes = mini.make_split("test", args.images, 0)
@@ -91,7 +96,7 @@ def main() -> None:
     n = args.images
     rows = []
 
-    for metric in (Insertion(), Deletion()):
+    for metric in [m for m in (Insertion(), Deletion()) if m.name in only]:
         start, finish = metric.endpoints(x)
         step = metric.pixels_per_step(x.shape[2], x.shape[3])
         ours_t, ref_t, ours, ref = side_by_side(
@@ -102,22 +107,25 @@ def main() -> None:
         rows.append((metric.name, "eclique/RISE CausalMetric.single_run, per image", ours_t, ref_t,
                      f"max |AUC diff| {float((ours - ref).abs().max()):.1e}; {share:.0%} of our time in forwards"))
 
-    pointing = PointingGame()
-    tolerance = pointing.tolerance_for(x.shape[2], x.shape[3])
-    ours_t, ref_t, ours, ref = side_by_side(
-        lambda: pointing.score(model, x, labels, maps, boxes),
-        lambda: torchray_pointing_hits(maps, boxes, tolerance), args.repeats, n)
-    rows.append(("pointing_game", "TorchRay PointingGame.evaluate, per image", ours_t, ref_t,
-                 f"{int((ours.numpy() == np.array(ref)).sum())}/{n} decisions equal"))
+    tiled = [t.repeat(args.tile, *([1] * (t.ndim - 1))) for t in (x, labels, maps, boxes)]
+    m = n * args.tile
+    if "pointing_game" in only:
+        pointing = PointingGame()
+        tolerance = pointing.tolerance_for(x.shape[2], x.shape[3])
+        ours_t, ref_t, ours, ref = side_by_side(
+            lambda: pointing.score(model, *tiled),
+            lambda: torchray_pointing_hits(tiled[2], tiled[3], tolerance), args.repeats, m)
+        rows.append(("pointing_game", f"TorchRay PointingGame.evaluate, per image ({m})", ours_t, ref_t,
+                     f"{int((ours.numpy() == np.array(ref)).sum())}/{m} decisions equal"))
+    if "wsl" in only:
+        wsl = WSL()
+        ours_t, ref_t, ours, ref = side_by_side(
+            lambda: wsl.score(model, *tiled),
+            lambda: max_box_acc_scores(tiled[2].numpy(), tiled[3].numpy()), args.repeats, m)
+        rows.append(("wsl", f"wsolevaluation per-threshold loop ({m})", ours_t, ref_t,
+                     f"{int((ours.numpy() == ref).sum())}/{m} decisions equal"))
 
-    wsl = WSL()
-    ours_t, ref_t, ours, ref = side_by_side(
-        lambda: wsl.score(model, x, labels, maps, boxes),
-        lambda: max_box_acc_scores(maps.numpy(), boxes.numpy()), args.repeats, n)
-    rows.append(("wsl", "wsolevaluation per-threshold loop", ours_t, ref_t,
-                 f"{int((ours.numpy() == ref).sum())}/{n} decisions equal"))
-
-    for masks in [int(m) for m in args.rise.split(",") if m]:
+    for masks in [int(k) for k in args.rise.split(",") if k and "rise" in only]:
         from torchray.attribution.rise import rise as torchray_rise
 
         k = args.rise_images
