@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pytest_xai.settings import XaiConfig
@@ -32,7 +33,7 @@ class Grid:
     claims: tuple[str, ...] = ()
     shard: tuple[int, int] | None = None
 
-    @property
+    @cached_property    # asked for by every test report of a run
     def cells(self) -> tuple[Cell, ...]:
         """Model-major, then method, then metric, each in registration order; with a shard
         K/N, the cells of every N-th (model, method) group from the K-th on (indices stay

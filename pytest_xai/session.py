@@ -107,8 +107,12 @@ class XaiSession:
             _ = self._previous_trace      # read before this run overwrites it
             self._trace(finished=False)
 
+    @cached_property
+    def _cells_by_id(self) -> dict[str, Cell]:
+        return {c.id: c for c in self.grid.cells}
+
     def cell_by_id(self, cell_id: str) -> Cell | None:
-        return next((c for c in self.grid.cells if c.id == cell_id), None)
+        return self._cells_by_id.get(cell_id)
 
     def _select(self, nodeids: list[str]) -> None:
         for nodeid in nodeids:
