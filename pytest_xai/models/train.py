@@ -105,7 +105,7 @@ def default_config(name: str, tiny: bool = False, epochs: int | None = None,
     """The recipe for zoo model ``name`` on ``world`` (default: the shipped one); ``tiny``: a few
     batches on a few images. Generator v3 has its own recipe; every later world the v4 one:
     8 epochs of 40k images (20k left vanilla ResNet at 83 %), batch 128, whole images at
-    their own resolution, robust models PGD-L2 at eps 1.0 after 2 clean epochs (their vanilla
+    their own resolution, robust models PGD-L2 at eps 1.0 after 3 clean epochs (their vanilla
     twin's) and a 2-epoch ramp. Only AlexNet and MobileNet get one epoch of tight crops and
     one of widening: without it AlexNet and the robust MobileNet stayed at chance (docs/mini-benchmark.md)."""
     world = world or mini.WORLD
@@ -119,7 +119,7 @@ def default_config(name: str, tiny: bool = False, epochs: int | None = None,
         return Config(epochs=epochs or {"vanilla": 8, "robust": 8, "advprop": 7}[info.training], lr=lr,
                       seed=info.seed, generator_version=3)
     curriculum = 1.0 if info.arch in ("alexnet", "mobilenet") else 0.0
-    return Config(epochs=epochs or 8, train_images=40_000, batch_size=128, lr=lr, eps=1.0, clean_epochs=2.0,
+    return Config(epochs=epochs or 8, train_images=40_000, batch_size=128, lr=lr, eps=1.0, clean_epochs=3.0,
                   ramp_epochs=2.0, zoom=0.0, tight_epochs=curriculum, curriculum=curriculum,
                   seed=info.seed, generator_version=world.version)
 
