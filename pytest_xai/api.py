@@ -102,8 +102,6 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
               "cache-dir": cache_dir, "baseline": baseline or "none", "baseline-alpha": baseline_alpha,
               "report": report, "weights-dir": weights_dir, "imagenet-root": imagenet_root}
     texts = {k: "" if v is None else str(v) for k, v in values.items()}
-    if images is not None and not isinstance(images, int) or not isinstance(seed, int):
-        raise ValueError(f"images and seed must be integers, got images={images!r}, seed={seed!r}")
     cfg = settings_from(texts, root=Path.cwd(), name=keyword)
     check_output_paths(cfg, write_report=report is not None, name=keyword)
     cfg = check_baseline(cfg, named=True, name=keyword)
