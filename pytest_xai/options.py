@@ -19,7 +19,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),
     ("profile", "method budgets: paper (the paper's) | fast (capped) | auto (fast on CPU, paper on CUDA)",
      "auto"),
-    ("images", "images per model (default: the benchmark's own)", ""),
+    ("images", "images per model, the same for every cell (default: the benchmark's own, more for "
+               "cheap localization cells)", ""),
     ("subset", "cl (images the model's vanilla/robust pair both classify correctly, as the paper's "
                "ImageNet-CL) | random | auto (the benchmark's default)", "auto"),
     ("seed", "seed of every random choice (images, random maps, methods)", "0"),

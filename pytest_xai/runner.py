@@ -41,8 +41,8 @@ def cell_failure(record: dict[str, Any]) -> str | None:
     metric's bounds, and not significantly worse than its baseline entry."""
     low, high = record["bounds"]
     scores = record["scores"]
-    if not (record["n"] == len(record["model_info"]["image_ids"]) > 0):
-        return "expected one score per image"
+    if not (len(scores) == record["n"] > 0):
+        return f"expected one score per image ({record['n']} images), got {len(scores)}"
     bad = [(i, s) for i, s in enumerate(scores) if not (math.isfinite(s) and low <= s <= high)]
     if bad:
         return f"scores not finite or outside [{low}, {high}] (image index, score): {bad[:10]}"
@@ -130,6 +130,7 @@ class Runner:
         self._models: dict[str, tuple["LoadedModel", str]] = {}
         self.subset = cfg.subset if cfg.subset != "auto" else self.benchmark.default_subset
         self._images: dict[tuple[str, ...], tuple["ImageSet", str]] = {}
+        self._cell_images: dict[tuple[str, int], tuple["ImageSet", str]] = {}
         self._model_info: dict[str, dict[str, Any]] = {}
         compare = cfg.baseline is not None and not cfg.update_baseline
         self._baseline = load_baseline(cfg.baseline) if compare else None
@@ -149,14 +150,15 @@ class Runner:
         return self._models[name]
 
     def images(self, model: str) -> tuple["ImageSet", str]:
-        """The evaluation images of ``model`` and their content hash.
+        """The evaluation images of ``model`` and their content hash: as many as its cells
+        take at most (``image_count``); a cell scores the first ``image_count`` of them.
 
         ``random``: the first N images the benchmark draws with the seed. ``cl`` (the
         paper's ImageNet-CL): the first N of those that every model of the model's CL
         group classifies correctly (see ``cl_group``), drawing more until N are found
         or ``MAX_POOL_FACTOR * N`` were tried; then fewer than N are used.
         """
-        n = self.cfg.images or self.benchmark.default_images
+        n = self.cfg.images or max(self.benchmark.default_images, *self.benchmark.localization_images.values())
         group = self.cl_group(model) if self.subset == "cl" else ()
         if group not in self._images:
             image_set = self._load(n)
@@ -171,6 +173,27 @@ class Runner:
                 image_set = self._load(pool)
             self._images[group] = (image_set, image_set.sha256())
         return self._images[group]
+
+    def image_count(self, method: Method, metric: "Metric") -> int:
+        """How many images per model a (method, metric) cell scores: ``--xai-images`` for
+        every cell, else the benchmark's ``localization_images`` of the method's group for a
+        localization metric, else its ``default_images``."""
+        if self.cfg.images:
+            return self.cfg.images
+        if "localization" in metric.tags:
+            return self.benchmark.localization_images.get(method.group, self.benchmark.default_images)
+        return self.benchmark.default_images
+
+    def cell_images(self, model: str, n: int) -> tuple["ImageSet", str]:
+        """The first ``n`` evaluation images of ``model`` (all of them when it has fewer) and
+        their content hash; maps and scores are keyed on it."""
+        key = (model, n)
+        if key not in self._cell_images:
+            image_set = self.images(model)[0]
+            if len(image_set) > n:
+                image_set = image_set.subset(list(range(n)))
+            self._cell_images[key] = (image_set, image_set.sha256())
+        return self._cell_images[key]
 
     def _load(self, n: int) -> "ImageSet":
         """The benchmark's first ``n`` images of the run's seed; a generated benchmark's come
@@ -235,17 +258,18 @@ class Runner:
         return {"version": self.version, "weights": self.model(model)[1], "device": self.device.type,
                 "memory_format": "channels_last" if self.models[model].channels_last else "contiguous"}
 
-    def _maps_key(self, model: str, method: Method) -> dict[str, Any]:
-        return {**self._model_key(model), "data": self.images(model)[1], "method": method.name,
+    def _maps_key(self, model: str, method: Method, n: int) -> dict[str, Any]:
+        return {**self._model_key(model), "data": self.cell_images(model, n)[1], "method": method.name,
                 "params": method.params(), "code": source_digest(method.implementation), "seed": self.cfg.seed}
 
-    def maps(self, model: str, method: Method) -> tuple["torch.Tensor", float, bool]:
-        """Maps [N, H, W] (CPU float32), seconds it took to compute them, cached?"""
+    def maps(self, model: str, method: Method, n: int) -> tuple["torch.Tensor", float, bool]:
+        """Maps [N, H, W] of the first ``n`` images (CPU float32), seconds it took to compute
+        them, cached?"""
         import torch
 
         def compute() -> bytes:
             loaded = self.model(model)[0]
-            image_set = self.images(model)[0]
+            image_set = self.cell_images(model, n)[0]
             start = time.perf_counter()
             chunks = []
             label = f"maps of {model} / {method.name}"
@@ -266,21 +290,21 @@ class Runner:
             torch.save({"maps": torch.cat(chunks), "seconds": time.perf_counter() - start}, buffer)
             return buffer.getvalue()
 
-        payload, cached = self.store.get_or_compute("maps", self._maps_key(model, method), compute)
+        payload, cached = self.store.get_or_compute("maps", self._maps_key(model, method, n), compute)
         entry = torch.load(io.BytesIO(payload), weights_only=True)
         return entry["maps"], float(entry["seconds"]), cached
 
-    def scores(self, model: str, method: Method, metric: "Metric") -> Scores:
-        """Per-image scores of ``metric`` on the maps of (model, method)."""
-        key = {**self._maps_key(model, method), "metric": metric.name, "metric_params": metric.params(),
+    def scores(self, model: str, method: Method, metric: "Metric", n: int) -> Scores:
+        """Per-image scores of ``metric`` on the maps of (model, method) for the first ``n`` images."""
+        key = {**self._maps_key(model, method, n), "metric": metric.name, "metric_params": metric.params(),
                "metric_code": source_digest(type(metric))}
 
         def compute() -> bytes:
             import torch
 
-            maps, seconds, _ = self.maps(model, method)
+            maps, seconds, _ = self.maps(model, method, n)
             loaded = self.model(model)[0]
-            image_set = self.images(model)[0]
+            image_set = self.cell_images(model, n)[0]
             extra: dict[str, Any] = {}
             if metric.reports_progress and self.progress is not None:
                 label = f"{metric.name} of {model} / {method.name}"
@@ -316,17 +340,18 @@ class Runner:
         reason = method.applies_to(spec)
         if reason is not None:
             return {**record, "skip_reason": f"{cell.method} does not apply: {reason}"}
-        scores = self.scores(cell.model, method, metric)
+        n = self.image_count(method, metric)
+        scores = self.scores(cell.model, method, metric, n)
         reference = reference_for(metric.tags)
-        ref_scores = self.scores(cell.model, reference, metric)
-        image_set = self.images(cell.model)[0]
+        ref_scores = self.scores(cell.model, reference, metric, n)
+        image_set = self.cell_images(cell.model, n)[0]
         values = scores.values
         record.update({
-            "n": len(values), "mean": _mean(values), "std": _std(values), "median": _median(values),
+            "n": len(image_set), "mean": _mean(values), "std": _std(values), "median": _median(values),
             "aggregate": scores.aggregate, "scores": values, "model_info": self.model_info(cell.model),
             "seconds_per_image": scores.map_seconds / max(len(values), 1), "cached": scores.cached,
-            "maps_key": key_digest(self._maps_key(cell.model, method)),
-            "figure_maps_key": self._figure_maps(cell.model, method), "method_group": method.group,
+            "maps_key": key_digest(self._maps_key(cell.model, method, n)),
+            "figure_maps_key": self._figure_maps(cell.model, method, n), "method_group": method.group,
             "reference": {"map": reference.name, "mean": _mean(ref_scores.values),
                           "p_value": paired_one_sided_p(values, ref_scores.values, metric.higher_is_better)},
             "baseline": None if self._baseline is None else compare_cell(
@@ -351,16 +376,16 @@ class Runner:
                 "accuracy": float((predicted == image_set.labels).float().mean()) if len(image_set) else None,
                 "confidence": confidence.tolist(), "figure_key": self._figure_images(image_set)}
 
-    def _figure_maps(self, model: str, method: Method) -> str:
+    def _figure_maps(self, model: str, method: Method, n: int) -> str:
         """Store the maps of the first FIGURE_IMAGES images (a small entry for figures, so a
         report's page never reads whole maps entries); returns the entry's digest."""
         import torch
 
-        key = {**self._maps_key(model, method), "figure": FIGURE_IMAGES}
+        key = {**self._maps_key(model, method, n), "figure": FIGURE_IMAGES}
 
         def compute() -> bytes:
             buffer = io.BytesIO()
-            torch.save({"maps": self.maps(model, method)[0][:FIGURE_IMAGES].clone()}, buffer)
+            torch.save({"maps": self.maps(model, method, n)[0][:FIGURE_IMAGES].clone()}, buffer)
             return buffer.getvalue()
 
         self.store.get_or_compute("figure_maps", key, compute)
@@ -408,11 +433,11 @@ class Runner:
                             clean_accuracy=spec.card.get("clean_accuracy"),
                             adversarial_accuracy=spec.card.get("pgd_accuracy"))
 
-        def scores_of(model: str, method_name: str, metric: str) -> list[float] | None:
-            method = self.method(model, method_name)
+        def scores_of(model: str, method_name: str, metric_name: str) -> list[float] | None:
+            method, metric = self.method(model, method_name), self.registry.metrics[metric_name]
             if method.applies_to(self.models[model]) is not None:
                 return None
-            return self.scores(model, method, self.registry.metrics[metric]).values
+            return self.scores(model, method, metric, self.image_count(method, metric)).values
 
         return gather_table(claim, grid.models, grid.methods, grid.metrics,
                             training_of=lambda name: self.models[name].training, row_of=row_of,

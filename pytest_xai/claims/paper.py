@@ -259,9 +259,10 @@ def f5_metric_correlations(table: ScoreTable) -> Outcome:
     columns: dict[str, list[float]] = {m: [] for m in ALL_METRICS}
     for model, method in keys:
         rows = [table.get(model, method, metric) for metric in ALL_METRICS]
-        if all(rows) and len({len(r) for r in rows}) == 1:
+        if all(rows):
+            common = min(map(len, rows))    # cells of n images scored the model's first n
             for metric, values in zip(ALL_METRICS, rows):
-                columns[metric] += values
+                columns[metric] += values[:common]
     rho = {f"{a}~{b}": _spearman(columns[a], columns[b])[0]
            for i, a in enumerate(ALL_METRICS) for b in ALL_METRICS[i + 1:]}
     cross = [rho[f"{a}~{b}"] for a in LOCALIZATION for b in CAUSAL]

@@ -67,6 +67,12 @@ class Benchmark:
     deterministically (the same call gives the same set on every machine) and
     prefix-stable (``load(n, s)`` is the first ``n`` images of ``load(m, s)``, m >= n).
     ``default_subset`` is ``cl`` or ``random`` (see ``Runner.images``).
+    ``localization_images`` maps a method group (``gradient``, ``cam``) to the number of
+    images per model of that group's cells under localization metrics: their maps cost a
+    forward and a few backward passes per image, and the claims that compare localization
+    between models need more images than the perturbation methods and the causal metrics
+    can afford in a run. Every other cell takes ``default_images``, the first images of
+    the same set; ``--xai-images`` sets one number for all cells.
     ``known_failures`` maps a claim id to the measured reason why that claim does not
     hold on this benchmark; its test is then an expected failure (``xfail``, strict:
     the day the claim holds, the test fails and asks for the entry to go).
@@ -82,6 +88,13 @@ class Benchmark:
     class_names: tuple[str, ...]
     default_images: int
     default_subset: str = "cl"
+    localization_images: Mapping[str, int] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     known_failures: Mapping[str, str] = field(default_factory=dict)
     generator_digest: Callable[[], str] | None = None
+
+    def __post_init__(self) -> None:
+        small = {g: n for g, n in self.localization_images.items() if n < self.default_images}
+        if small:
+            raise ValueError(f"benchmark {self.name!r}: localization_images {small} below default_images "
+                             f"({self.default_images}): those cells take more images than the others, not fewer")

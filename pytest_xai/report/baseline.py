@@ -13,10 +13,15 @@ CellKey = tuple[str, str, str]
 
 
 def cells_by_key(report: dict[str, Any]) -> dict[CellKey, dict[str, Any]]:
-    """A report's cells by (model, method, metric), each with its model's ``image_ids``."""
+    """A report's cells by (model, method, metric), each with the ``image_ids`` it scored:
+    the first of its model's, one per score (None for a cell without scores)."""
     ids = {m["name"]: m.get("image_ids") for m in report.get("models", [])}
-    return {(c["model"], c["method"], c["metric"]): {**c, "image_ids": ids.get(c["model"])}
-            for c in report.get("cells", [])}
+
+    def scored(cell: dict[str, Any]) -> list[str] | None:
+        model_ids, scores = ids.get(cell["model"]), cell.get("scores")
+        return None if model_ids is None or not scores else model_ids[:len(scores)]
+
+    return {(c["model"], c["method"], c["metric"]): {**c, "image_ids": scored(c)} for c in report.get("cells", [])}
 
 
 def load_baseline(path: Path) -> dict[CellKey, dict[str, Any]]:

@@ -105,10 +105,11 @@ def metric_correlation(report: dict[str, Any]) -> tuple[list[str], list[list[flo
     for model in models(report):
         for method in methods(report):
             rows = [table.get((model, method, metric)) for metric in names]
-            if all(rows) and len({len(r) for r in rows}) == 1:
+            if all(rows):
                 pairs += 1
+                common = min(map(len, rows))    # cells of n images scored the model's first n
                 for metric, row in zip(names, rows):
-                    columns[metric] += row
+                    columns[metric] += row[:common]
     n = len(columns[names[0]]) if names else 0
     if len(names) < 2 or n < 3:
         return names, [], n, pairs
@@ -322,6 +323,11 @@ def tables(report: dict[str, Any]) -> list[Table]:
             correlation_table(report)]
 
 
+def _more_images(config: dict[str, Any]) -> str:
+    """``; 128 for gradient localization cells`` for each method group that took more images."""
+    return "".join(f"; {n} for {group} localization cells" for group, n in (config.get("localization_images") or {}).items())
+
+
 def summary(report: dict[str, Any]) -> list[tuple[str, str]]:
     """The run at a glance: (label, value) pairs."""
     config, cells = report["config"], report["cells"]
@@ -330,7 +336,8 @@ def summary(report: dict[str, Any]) -> list[tuple[str, str]]:
     outcomes = {o: sum(c.get("outcome") == o for c in cells) for o in dict.fromkeys(c.get("outcome") for c in cells)}
     return [("benchmark", str(config.get("benchmark"))), ("models", ", ".join(models(report))),
             ("methods", ", ".join(methods(report))), ("metrics", ", ".join(metrics(report))),
-            ("images", f"{config.get('images')} per model ({resolved['subset']} subset), seed {config.get('seed')}"),
+            ("images", f"{config.get('images')} per model{_more_images(config)} ({resolved['subset']} subset), "
+                       f"seed {config.get('seed')}"),
             ("profile / device", f"{resolved['profile']} / {(report.get('environment') or {}).get('device')}"),
             ("cells", ", ".join(f"{n} {o}" for o, n in outcomes.items()) or "none"),
             ("schema", str(report.get("schema")))]

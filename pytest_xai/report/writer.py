@@ -5,9 +5,11 @@ Schema ``pytest-xai/1``::
     {"schema", "partial" (only in a report of an interrupted run: why; such a report is
      written beside the normal one, as NAME.partial.json, and refused by every reader),
      "environment": {python, platform, packages, device},
-     "config": {benchmark, models, methods, metrics, claims, images, seed, device, profile,
-                subset, baseline, cache_dir, class_names},
-     "models": [{name, arch, training, tags, weights, card, subset, cl_group, image_ids,
+     "config": {benchmark, models, methods, metrics, claims, images (per model and cell),
+                localization_images (method group: images of its localization cells, where
+                more), seed, device, profile, subset, baseline, cache_dir, class_names},
+     "models": [{name, arch, training, tags, weights, card, subset, cl_group, image_ids (a
+                 cell of n images scored the first n),
                  accuracy, confidence (per image: softmax probability of the label),
                  figure_key (store entry "figure": the first images, for figures), ...}],
      "cells": [{model, method, metric, outcome, n, mean, std, median, aggregate,
@@ -71,6 +73,7 @@ def report_config(cfg: XaiConfig, registry: Registry, grid: Grid, root: Path) ->
             "metrics": list(grid.metrics), "claims": list(grid.claims),
             "shard": f"{grid.shard[0]}/{grid.shard[1]}" if grid.shard else None,
             "images": cfg.images or benchmark.default_images,
+            "localization_images": {} if cfg.images else dict(benchmark.localization_images),
             "seed": cfg.seed, "device": cfg.device, "profile": cfg.profile, "subset": cfg.subset,
             "baseline": shown(cfg.baseline) if cfg.baseline else None, "cache_dir": shown(cfg.cache_dir),
             "class_names": list(benchmark.class_names)}

@@ -1,0 +1,95 @@
+"""How many images a cell scores: a benchmark's ``localization_images`` per method group."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import pytest
+import torch
+
+from pytest_xai.builtins import register_builtins
+from pytest_xai.claims.base import ModelRow, ScoreTable
+from pytest_xai.claims.paper import f5_metric_correlations
+from pytest_xai.data import smoke as smoke_data
+from pytest_xai.data.base import Benchmark
+from pytest_xai.models import smoke as smoke_models
+from pytest_xai.models.spec import ModelSpec
+from pytest_xai.registry import Registry
+from pytest_xai.report.baseline import cells_by_key
+from pytest_xai.runner import Runner
+from pytest_xai.selection import Cell
+from pytest_xai.settings import XaiConfig
+
+
+def make_runner(tmp_path: Path, images: int | None = None) -> Runner:
+    """The smoke images as a benchmark whose gradient localization cells take 6 images, the rest 3."""
+    registry = Registry()
+    register_builtins(registry)
+    registry.add_benchmark(Benchmark(name="wide", description="smoke images", load=smoke_data.load,
+                                     class_names=smoke_data.CLASS_NAMES, default_images=3, default_subset="random",
+                                     localization_images={"gradient": 6}))
+    registry.add_model(ModelSpec(name="gap", benchmark="wide", arch="gap", training="untrained",
+                                 loader=partial(smoke_models.build, "smoke-gap"), weights="random init",
+                                 cam_layer="features", gap_head=True))
+    cfg = XaiConfig(models="all", methods="all", metrics="all", claims="all", benchmark="wide", device="cpu",
+                    profile="fast", subset="random", images=images, seed=0, report=tmp_path / "r.json",
+                    cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01)
+    return Runner(registry, cfg, torch.device("cpu"))
+
+
+def test_gradient_localization_cells_take_more_images_than_the_others(tmp_path: Path) -> None:
+    runner = make_runner(tmp_path)
+    records = {(c.method, c.metric): runner.evaluate(c) for c in
+               (Cell(0, "gap", "gradient", "pointing_game"), Cell(1, "gap", "gradient", "insertion"),
+                Cell(2, "gap", "gradcam", "pointing_game"))}
+    assert {key: r["n"] for key, r in records.items()} == {
+        ("gradient", "pointing_game"): 6, ("gradient", "insertion"): 3, ("gradcam", "pointing_game"): 3}
+    assert all(len(r["scores"]) == r["n"] for r in records.values())
+    # The model's images are the most any cell takes; a cell of n images scores the first n.
+    info = records[("gradient", "insertion")]["model_info"]
+    assert len(info["image_ids"]) == 6
+    few, _ = runner.cell_images("gap", 3)
+    assert list(few.ids) == info["image_ids"][:3]
+    # The maps of the first three images do not depend on how many were computed.
+    many_maps = runner.maps("gap", runner.method("gap", "gradient"), 6)[0]
+    few_maps = runner.maps("gap", runner.method("gap", "gradient"), 3)[0]
+    torch.testing.assert_close(few_maps, many_maps[:3])
+
+
+def test_the_images_option_sets_one_count_for_every_cell(tmp_path: Path) -> None:
+    runner = make_runner(tmp_path, images=4)
+    counts = {runner.evaluate(Cell(i, "gap", "gradient", metric))["n"]
+              for i, metric in enumerate(("pointing_game", "insertion"))}
+    assert counts == {4}
+    assert len(runner.images("gap")[0]) == 4
+
+
+def test_a_benchmark_refuses_fewer_localization_images_than_default_ones() -> None:
+    with pytest.raises(ValueError, match=r"localization_images \{'cam': 8\} below default_images \(16\)"):
+        Benchmark(name="b", description="", load=smoke_data.load, class_names=smoke_data.CLASS_NAMES,
+                  default_images=16, localization_images={"cam": 8})
+
+
+def test_a_baseline_cell_is_paired_on_the_images_it_scored() -> None:
+    report = {"models": [{"name": "m", "image_ids": ["a", "b", "c", "d"]}],
+              "cells": [{"model": "m", "method": "gradient", "metric": "wsl", "scores": [1.0, 0.0, 1.0, 1.0]},
+                        {"model": "m", "method": "rise", "metric": "wsl", "scores": [0.0, 1.0]},
+                        {"model": "m", "method": "cam", "metric": "wsl"}]}
+    ids = {key[1]: cell["image_ids"] for key, cell in cells_by_key(report).items()}
+    assert ids == {"gradient": ["a", "b", "c", "d"], "rise": ["a", "b"], "cam": None}
+
+
+def test_f5_correlates_metrics_on_the_images_every_metric_scored() -> None:
+    # Localization scored 6 images, the causal metrics the first 4: F5 pairs the scores of
+    # those 4 images under all four metrics.
+    pg = [1.0, 0.0, 1.0, 0.0, 1.0, 1.0]
+    scores = {("m", "gradient", "pointing_game"): pg, ("m", "gradient", "wsl"): pg,
+              ("m", "gradient", "insertion"): [0.9, 0.1, 0.8, 0.2], ("m", "gradient", "deletion"): [0.1, 0.9, 0.2, 0.8]}
+    table = ScoreTable(models={"m": ModelRow(name="m", arch="a", training="vanilla", confidence=[0.5] * 6)},
+                       scores=scores, higher_is_better={"pointing_game": True, "wsl": True, "insertion": True,
+                                                        "deletion": False})
+    outcome = f5_metric_correlations(table)
+    assert outcome.details["n"] == 4
+    assert outcome.details["rho"]["insertion~deletion"] == pytest.approx(-1.0)
+    assert outcome.details["rho"]["pointing_game~insertion"] == pytest.approx(0.894, abs=1e-3)
