@@ -90,7 +90,7 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
     from pytest_xai.claims.base import evaluate_claim
     from pytest_xai.data.base import MissingFile
     from pytest_xai.report.writer import build_report, report_config, write_report
-    from pytest_xai.runner import Runner, cell_failure, resolve_device
+    from pytest_xai.evaluation.records import Evaluator, cell_failure
     from pytest_xai.selection import select_grid
     from pytest_xai.settings import check_baseline, check_output_paths, settings_from
 
@@ -107,11 +107,11 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
     cfg = check_baseline(cfg, named=True, name=keyword)
     registry = _registry(cfg.weights_dir, cfg.imagenet_root)
     grid = select_grid(registry, cfg)
-    runner = Runner(registry, cfg, resolve_device(device))
+    evaluator = Evaluator(registry, cfg)
     records = []
     for cell in grid.cells:
         try:
-            record = runner.evaluate(cell)
+            record = evaluator.evaluate(cell)
         except MissingFile as exc:
             record = {"model": cell.model, "method": cell.method, "metric": cell.metric, "index": cell.index,
                       "skip_reason": f"missing file: {exc}"}
@@ -121,8 +121,8 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
             failure = cell_failure(record)
             record.update(outcome="failed" if failure else "passed", **({"message": failure} if failure else {}))
         records.append(record)
-    known = runner.benchmark.known_failures
-    claim_records = [evaluate_claim(registry.claims[c], lambda c=c: runner.claim_table(registry.claims[c], grid),
+    known = evaluator.benchmark.known_failures
+    claim_records = [evaluate_claim(registry.claims[c], lambda c=c: evaluator.claim_table(registry.claims[c], grid),
                                     known.get(c, "")) for c in grid.claims]
     specs = registry.models_of(benchmark)
     result = build_report(report_config(cfg, registry, grid, Path.cwd()),

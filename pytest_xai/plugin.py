@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import torch
 
     from pytest_xai.progress import ProgressLine
-    from pytest_xai.runner import Runner
+    from pytest_xai.evaluation.records import Evaluator
     from pytest_xai.selection import Grid
 
 SUITE_DIR = Path(__file__).parent / "suite"
@@ -124,22 +124,23 @@ def xai_grid(pytestconfig: pytest.Config) -> "Grid":
 @pytest.fixture(scope="session")
 def xai_device(pytestconfig: pytest.Config) -> "torch.device":
     """The device the grid runs on (``--xai-device``; auto = CUDA when present, else CPU)."""
-    from pytest_xai.runner import resolve_device
+    from pytest_xai.evaluation.engine import resolve_device
 
     return resolve_device(pytestconfig.stash[SESSION_KEY].cfg.device)
 
 
 @pytest.fixture(scope="session")
-def xai_runner(pytestconfig: pytest.Config, xai_device: "torch.device") -> "Runner":
+def xai_evaluator(pytestconfig: pytest.Config, xai_device: "torch.device") -> "Evaluator":
     """The evaluator of this process, shared by every cell and claim (with its share of
     the cores as torch threads: ``--xai-threads``)."""
     import torch
 
-    from pytest_xai.runner import Runner, thread_count
+    from pytest_xai.evaluation.engine import thread_count
+    from pytest_xai.evaluation.records import Evaluator
 
     session = pytestconfig.stash[SESSION_KEY]
     torch.set_num_threads(thread_count(session.cfg.threads))
-    return Runner(session.registry, session.cfg, xai_device, _progress(pytestconfig))
+    return Evaluator(session.registry, session.cfg, xai_device, _progress(pytestconfig))
 
 
 def _progress(config: pytest.Config) -> "ProgressLine | None":

@@ -17,12 +17,12 @@ from pytest_xai.models import smoke as smoke_models
 from pytest_xai.models.spec import ModelSpec
 from pytest_xai.registry import Registry
 from pytest_xai.report.baseline import cells_by_key
-from pytest_xai.runner import Runner
+from pytest_xai.evaluation.records import Evaluator
 from pytest_xai.selection import Cell
 from pytest_xai.settings import XaiConfig
 
 
-def make_runner(tmp_path: Path, images: int | None = None) -> Runner:
+def make_evaluator(tmp_path: Path, images: int | None = None) -> Evaluator:
     """The smoke images as a benchmark whose gradient localization cells take 6 images, the rest 3."""
     registry = Registry()
     register_builtins(registry)
@@ -35,12 +35,12 @@ def make_runner(tmp_path: Path, images: int | None = None) -> Runner:
     cfg = XaiConfig(models="all", methods="all", metrics="all", claims="all", benchmark="wide", device="cpu",
                     profile="fast", subset="random", images=images, seed=0, report=tmp_path / "r.json",
                     cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01)
-    return Runner(registry, cfg, torch.device("cpu"))
+    return Evaluator(registry, cfg, torch.device("cpu"))
 
 
 def test_gradient_localization_cells_take_more_images_than_the_others(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path)
-    records = {(c.method, c.metric): runner.evaluate(c) for c in
+    evaluator = make_evaluator(tmp_path)
+    records = {(c.method, c.metric): evaluator.evaluate(c) for c in
                (Cell(0, "gap", "gradient", "pointing_game"), Cell(1, "gap", "gradient", "insertion"),
                 Cell(2, "gap", "gradcam", "pointing_game"))}
     assert {key: r["n"] for key, r in records.items()} == {
@@ -49,20 +49,20 @@ def test_gradient_localization_cells_take_more_images_than_the_others(tmp_path: 
     # The model's images are the most any cell takes; a cell of n images scores the first n.
     info = records[("gradient", "insertion")]["model_info"]
     assert len(info["image_ids"]) == 6
-    few, _ = runner.cell_images("gap", 3)
+    few, _ = evaluator.inputs.cell_images("gap", 3)
     assert list(few.ids) == info["image_ids"][:3]
     # The maps of the first three images do not depend on how many were computed.
-    many_maps = runner.maps("gap", runner.method("gap", "gradient"), 6)[0]
-    few_maps = runner.maps("gap", runner.method("gap", "gradient"), 3)[0]
+    many_maps = evaluator.engine.maps("gap", evaluator.engine.method("gap", "gradient"), 6)[0]
+    few_maps = evaluator.engine.maps("gap", evaluator.engine.method("gap", "gradient"), 3)[0]
     torch.testing.assert_close(few_maps, many_maps[:3])
 
 
 def test_the_images_option_sets_one_count_for_every_cell(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, images=4)
-    counts = {runner.evaluate(Cell(i, "gap", "gradient", metric))["n"]
+    evaluator = make_evaluator(tmp_path, images=4)
+    counts = {evaluator.evaluate(Cell(i, "gap", "gradient", metric))["n"]
               for i, metric in enumerate(("pointing_game", "insertion"))}
     assert counts == {4}
-    assert len(runner.images("gap")[0]) == 4
+    assert len(evaluator.inputs.images("gap")[0]) == 4
 
 
 def test_a_benchmark_refuses_fewer_localization_images_than_default_ones() -> None:

@@ -23,7 +23,7 @@ from pytest_xai.data.base import MissingFile
 from pytest_xai.models.imagenet_zoo import ZOO, ZooEntry, load_model
 from pytest_xai.models.spec import LoadedModel
 from pytest_xai.registry import Registry
-from pytest_xai.runner import Runner
+from pytest_xai.evaluation.inputs import Inputs
 
 WNIDS = ("n01440764", "n01443537", "n01484850")
 # id suffix: (width, height, [(class, x0, y0, x1, y1)]), boxes as inclusive pixels
@@ -317,9 +317,9 @@ def test_the_twelve_models_carry_table_a1_and_their_roles() -> None:
                                       "lime": {"n_superpixels": superpixels}}
         for method, params in spec.method_params.items():  # the names are the methods' fields
             assert all(hasattr(registry.methods[method], field) for field in params)
-    runner = SimpleNamespace(models=registry.models_of("imagenet"))
-    assert Runner.cl_group(runner, "resnet50-pgd5") == ("resnet50", "resnet50-r")
-    assert Runner.cl_group(runner, "alexnet") == ("alexnet", "alexnet-r")
+    inputs = SimpleNamespace(models=registry.models_of("imagenet"))
+    assert Inputs.cl_group(inputs, "resnet50-pgd5") == ("resnet50", "resnet50-r")
+    assert Inputs.cl_group(inputs, "alexnet") == ("alexnet", "alexnet-r")
     benchmark = registry.benchmarks["imagenet"]
     assert (benchmark.default_images, benchmark.default_subset) == (2000, "cl")
 

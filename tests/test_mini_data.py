@@ -211,13 +211,13 @@ def test_the_null_patch_is_the_same_bars_clear_of_the_digit_and_nothing_else_cha
 def test_generated_images_are_kept_in_the_store_and_come_back_equal(tmp_path) -> None:
     import torch
 
-    from pytest_xai.runner import Runner
+    from pytest_xai.evaluation.records import Evaluator
     from pytest_xai.session import base_registry
     from pytest_xai.settings import settings_from
 
     cfg = settings_from({"models": "resnet", "cache-dir": "store"}, root=tmp_path)
     made = mini.load(5, 0)
-    first = Runner(base_registry(), cfg, torch.device("cpu"))._load(5)
+    first = Evaluator(base_registry(), cfg, torch.device("cpu")).inputs._load(5)
     assert len(list((tmp_path / "store" / "images").rglob("*"))) > 0
-    again = Runner(base_registry(), cfg, torch.device("cpu"))._load(5)
+    again = Evaluator(base_registry(), cfg, torch.device("cpu")).inputs._load(5)
     assert first.sha256() == again.sha256() == made.sha256() and again.ids == made.ids

@@ -12,7 +12,8 @@ from pytest_xai.builtins import register_builtins
 from pytest_xai.models.spec import ModelSpec
 from pytest_xai.settings import XaiConfig
 from pytest_xai.registry import Registry
-from pytest_xai.runner import MAX_POOL_FACTOR, Runner
+from pytest_xai.evaluation.inputs import MAX_POOL_FACTOR
+from pytest_xai.evaluation.records import Evaluator
 
 
 def colour_reader(red_weight: float) -> torch.nn.Module:
@@ -23,7 +24,7 @@ def colour_reader(red_weight: float) -> torch.nn.Module:
     return torch.nn.Sequential(torch.nn.AdaptiveMaxPool2d(1), torch.nn.Flatten(), linear).eval()
 
 
-def make_runner(tmp_path: Path, subset: str, images: int = 8) -> Runner:
+def make_evaluator(tmp_path: Path, subset: str, images: int = 8) -> Evaluator:
     registry = Registry()
     register_builtins(registry)
     # A vanilla/robust/advprop family (the robust one misses every red square) and a lone model.
@@ -34,41 +35,41 @@ def make_runner(tmp_path: Path, subset: str, images: int = 8) -> Runner:
     cfg = XaiConfig(models="all", methods="all", metrics="all", claims="all", benchmark="smoke", device="cpu", profile="fast",
                     subset=subset, images=images, seed=0, report=tmp_path / "r.json", cache_dir=tmp_path / "c",
                     baseline=None, baseline_alpha=0.01)
-    return Runner(registry, cfg, torch.device("cpu"))
+    return Evaluator(registry, cfg, torch.device("cpu"))
 
 
 def test_cl_groups(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, "cl")
-    assert runner.cl_group("tiny") == runner.cl_group("tiny-r") == runner.cl_group("tiny-pgd1") == ("tiny", "tiny-r")
-    assert runner.cl_group("lone") == ("lone",)  # no robust twin: its own correct answers
+    evaluator = make_evaluator(tmp_path, "cl")
+    assert evaluator.inputs.cl_group("tiny") == evaluator.inputs.cl_group("tiny-r") == evaluator.inputs.cl_group("tiny-pgd1") == ("tiny", "tiny-r")
+    assert evaluator.inputs.cl_group("lone") == ("lone",)  # no robust twin: its own correct answers
 
 
 def test_cl_subset_is_what_the_pair_both_gets_right(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, "cl", images=8)
-    images, _ = runner.images("tiny")
+    evaluator = make_evaluator(tmp_path, "cl", images=8)
+    images, _ = evaluator.inputs.images("tiny")
     assert len(images) == 8
     assert 0 not in images.labels.tolist()  # the robust twin never gets red right
     for model in ("tiny", "tiny-r"):
-        predicted, _ = runner.predictions(model, images)
+        predicted, _ = evaluator.inputs.predictions(model, images)
         assert torch.equal(predicted, images.labels)
-    assert runner.images("tiny-pgd1")[0].ids == images.ids  # AdvProp shares its architecture's set
+    assert evaluator.inputs.images("tiny-pgd1")[0].ids == images.ids  # AdvProp shares its architecture's set
     # The ids are the first correct ones of the seeded draw, in order.
-    pool = runner.benchmark.load(8 * MAX_POOL_FACTOR, 0)
+    pool = evaluator.inputs.benchmark.load(8 * MAX_POOL_FACTOR, 0)
     both = [i for i in range(len(pool))
-            if all(runner.predictions(m, pool)[0][i] == pool.labels[i] for m in ("tiny", "tiny-r"))]
+            if all(evaluator.inputs.predictions(m, pool)[0][i] == pool.labels[i] for m in ("tiny", "tiny-r"))]
     assert list(images.ids) == [pool.ids[i] for i in both[:8]]
 
 
 def test_random_subset_is_the_seeded_draw(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, "random", images=5)
-    images, digest = runner.images("tiny")
-    assert images.ids == runner.benchmark.load(5, 0).ids
-    assert runner.images("lone") == (images, digest)
+    evaluator = make_evaluator(tmp_path, "random", images=5)
+    images, digest = evaluator.inputs.images("tiny")
+    assert images.ids == evaluator.inputs.benchmark.load(5, 0).ids
+    assert evaluator.inputs.images("lone") == (images, digest)
 
 
 def test_model_info_reports_accuracy_and_confidence(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, "cl", images=6)
-    info = runner.model_info("tiny-r")
+    evaluator = make_evaluator(tmp_path, "cl", images=6)
+    info = evaluator.inputs.model_info("tiny-r")
     assert info["subset"] == "cl" and info["cl_group"] == ["tiny", "tiny-r"]
     assert info["accuracy"] == 1.0
     assert len(info["confidence"]) == len(info["image_ids"])
@@ -77,6 +78,6 @@ def test_model_info_reports_accuracy_and_confidence(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("subset", ["cl", "random"])
 def test_benchmark_loads_are_prefix_stable(tmp_path: Path, subset: str) -> None:
-    runner = make_runner(tmp_path, subset)
-    short, long = runner.benchmark.load(5, 3), runner.benchmark.load(9, 3)
+    evaluator = make_evaluator(tmp_path, subset)
+    short, long = evaluator.inputs.benchmark.load(5, 3), evaluator.inputs.benchmark.load(9, 3)
     assert long.ids[:5] == short.ids and torch.equal(long.images[:5], short.images)

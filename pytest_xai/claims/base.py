@@ -163,7 +163,7 @@ def gather_table(claim: Claim, models: Sequence[str], methods: Sequence[str], me
     """The scores a claim needs: its methods x metrics among those selected, on the selected
     models of the trainings it compares; a cell without scores (one that does not apply)
     is left out. The one home of this rule, whether the scores come from a run
-    (``Runner.claim_table``) or from a report (``table_from_report``). Raises NotApplicable
+    (``Evaluator.claim_table``) or from a report (``table_from_report``). Raises NotApplicable
     when no selected model has such a training."""
     methods = [m for m in claim.methods if m in methods]
     metrics = [m for m in claim.metrics if m in metrics]

@@ -66,7 +66,7 @@ class Benchmark:
     ``load(n, seed)`` returns ``n`` evaluation images chosen with ``seed``,
     deterministically (the same call gives the same set on every machine) and
     prefix-stable (``load(n, s)`` is the first ``n`` images of ``load(m, s)``, m >= n).
-    ``default_subset`` is ``cl`` or ``random`` (see ``Runner.images``).
+    ``default_subset`` is ``cl`` or ``random`` (see ``Inputs.images``).
     ``localization_images`` maps a method group (``gradient``, ``cam``) to the number of
     images per model of that group's cells under localization metrics: their maps cost a
     forward and a few backward passes per image, and the claims that compare localization

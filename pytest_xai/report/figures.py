@@ -6,20 +6,19 @@ the report cannot give that figure. The numbers come from ``pytest_xai.report.ta
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import fmean, pstdev
 from typing import TYPE_CHECKING, Any
 
 from pytest_xai.report import tables as t
+from pytest_xai.report.figure_entries import FIGURE_IMAGES, read_entry
 from pytest_xai.store import ScoreStore
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
 
 DPI = 100
-FIGURE_IMAGES = 4    # the first images of each model whose maps the runner keeps for figures
 MAP_IMAGES = 2
 GROUP_ORDER = ("gradient", "cam", "perturbation", "baseline", "other")
 TRAINING_COLORS = {"vanilla": "tab:blue", "robust": "tab:red", "advprop": "tab:green", "untrained": "tab:gray"}
@@ -55,18 +54,11 @@ def method_groups(report: dict[str, Any]) -> dict[str, str]:
 
 
 # -- Fig. 1: attribution maps ------------------------------------------------------
-def _load(store: ScoreStore, kind: str, digest: str | None) -> dict[str, Any] | None:
-    import torch
-
-    payload = store.read(kind, digest) if digest else None
-    return None if payload is None else torch.load(io.BytesIO(payload), weights_only=True)
-
-
 def _figure_images(report: dict[str, Any], store: ScoreStore) -> dict[str, tuple[Any, int, list[int]]]:
     """Image id -> (HxWx3 uint8 array, label, box) from the models' figure entries."""
     images: dict[str, tuple[Any, int, list[int]]] = {}
     for key in dict.fromkeys(m.get("figure_key") for m in report["models"]):
-        entry = _load(store, "figure", key)
+        entry = read_entry(store, "figure", key)
         for i, image_id in enumerate(entry["ids"] if entry else []):
             images.setdefault(image_id, (entry["images"][i].permute(1, 2, 0).numpy(), int(entry["labels"][i]),
                                          [int(v) for v in entry["boxes"][i]]))
@@ -83,7 +75,7 @@ def _maps(report: dict[str, Any], store: ScoreStore, ids: list[str]) -> tuple[di
     out, missing = {}, 0
     for (model, method), digest in keys.items():
         wanted = [i for i in ids if i in rows[model]]
-        entry = _load(store, "figure_maps", digest) if wanted else None
+        entry = read_entry(store, "figure_maps", digest) if wanted else None
         missing += bool(wanted) and entry is None
         for image_id in wanted if entry is not None else []:
             out[(model, method, image_id)] = entry["maps"][rows[model][image_id]].numpy()

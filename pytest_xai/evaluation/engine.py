@@ -1,0 +1,162 @@
+"""Maps and per-image scores, computed once per store key and kept in the score store."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from pytest_xai.evaluation.inputs import Inputs
+from pytest_xai.methods.base import Method, checked_maps, configured
+from pytest_xai.registry import Registry
+from pytest_xai.store import source_digest
+
+if TYPE_CHECKING:
+    import torch
+
+    from pytest_xai.metrics.base import Metric
+
+
+def thread_count(requested: int | None) -> int:
+    """Torch threads for this process: ``requested``, else the cores shared out among the
+    xdist workers (pytest-xdist sets PYTEST_XDIST_WORKER_COUNT in each worker). Two
+    workers with a full thread pool each slowed a batch-1 forward 250-fold on 2 cores."""
+    import os
+
+    if requested:
+        return requested
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Torch's intra-op thread count set to ``count`` inside the block (None: unchanged)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def resolve_device(name: str) -> "torch.device":
+    """``auto`` -> cuda when available, else cpu; other names as they are (the options
+    already refused a CUDA device this machine does not have)."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def resolve_profile(profile: str, device: "torch.device") -> str:
+    """``auto`` -> ``paper`` on CUDA, ``fast`` elsewhere."""
+    if profile != "auto":
+        return profile
+    return "paper" if device.type == "cuda" else "fast"
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-image scores of one (model, method, metric) and how they were obtained."""
+
+    values: list[float]
+    aggregate: float
+    map_seconds: float
+    cached: bool
+
+
+class Engine:
+    """Computes maps of (model, method) and scores of (model, method, metric) on a cell's
+    first ``n`` images, each once per store key."""
+
+    def __init__(self, registry: Registry, inputs: Inputs,
+                 progress: Callable[[str, int, int], None] | None = None) -> None:
+        """``progress(label, done, total)`` hears how far the computation of maps (and of
+        the scores of metrics that report progress) got."""
+        self.registry = registry
+        self.inputs = inputs
+        self.store = inputs.store
+        self.profile = resolve_profile(inputs.cfg.profile, inputs.device)
+        self.progress = progress
+
+    def method(self, model: str, name: str) -> Method:
+        """The registered method with the model's own hyperparameters (its benchmark's
+        Table A1), then the run's profile applied."""
+        return configured(self.registry.methods[name], self.inputs.models[model], self.profile)
+
+    def maps_key(self, model: str, method: Method, n: int) -> dict[str, Any]:
+        """What the maps of ``method`` on ``model``'s first ``n`` images depend on."""
+        return {**self.inputs.model_key(model), "data": self.inputs.cell_images(model, n)[1], "method": method.name,
+                "params": method.params(), "code": source_digest(method.implementation), "seed": self.inputs.cfg.seed}
+
+    def maps(self, model: str, method: Method, n: int) -> tuple["torch.Tensor", float, bool]:
+        """Maps [N, H, W] of the first ``n`` images (CPU float32), seconds it took to compute
+        them, cached?"""
+        import torch
+
+        def compute() -> bytes:
+            loaded = self.inputs.model(model)[0]
+            image_set = self.inputs.cell_images(model, n)[0]
+            device = self.inputs.device
+            start = time.perf_counter()
+            chunks = []
+            label = f"maps of {model} / {method.name}"
+            if self.progress is not None:
+                self.progress(label, 0, len(image_set))
+            with torch_threads(method.threads):
+                for lo in range(0, len(image_set), method.batch_size):
+                    x = loaded.normalize(image_set.images[lo:lo + method.batch_size].to(device))
+                    t = image_set.labels[lo:lo + method.batch_size].to(device)
+                    try:
+                        maps = method.explain(loaded, x, t, self.inputs.cfg.seed)
+                    except Exception as exc:    # name the method: a user's explainer fails its own cells
+                        raise RuntimeError(f"method {method.name!r} raised {type(exc).__name__}: {exc}") from exc
+                    chunks.append(checked_maps(method.name, maps, (x.shape[0], x.shape[2], x.shape[3])))
+                    if self.progress is not None:
+                        self.progress(label, lo + x.shape[0], len(image_set))
+            buffer = io.BytesIO()
+            torch.save({"maps": torch.cat(chunks), "seconds": time.perf_counter() - start}, buffer)
+            return buffer.getvalue()
+
+        payload, cached = self.store.get_or_compute("maps", self.maps_key(model, method, n), compute)
+        entry = torch.load(io.BytesIO(payload), weights_only=True)
+        return entry["maps"], float(entry["seconds"]), cached
+
+    def scores(self, model: str, method: Method, metric: "Metric", n: int) -> Scores:
+        """Per-image scores of ``metric`` on the maps of (model, method) for the first ``n`` images."""
+        key = {**self.maps_key(model, method, n), "metric": metric.name, "metric_params": metric.params(),
+               "metric_code": source_digest(type(metric))}
+
+        def compute() -> bytes:
+            import torch
+
+            maps, seconds, _ = self.maps(model, method, n)
+            loaded = self.inputs.model(model)[0]
+            image_set = self.inputs.cell_images(model, n)[0]
+            device = self.inputs.device
+            extra: dict[str, Any] = {}
+            if metric.reports_progress and self.progress is not None:
+                label = f"{metric.name} of {model} / {method.name}"
+                self.progress(label, 0, len(image_set))
+                extra["progress"] = functools.partial(self.progress, label)
+            with torch.no_grad():
+                values = metric.score(loaded, loaded.normalize(image_set.images.to(device)),
+                                      image_set.labels.to(device), maps.to(device),
+                                      image_set.boxes.to(device), **extra).cpu()
+            aggregate = metric.aggregate(values, image_set.labels)
+            return json.dumps({"scores": values.tolist(), "aggregate": float(aggregate),
+                               "map_seconds": seconds}).encode()
+
+        payload, cached = self.store.get_or_compute("scores", key, compute)
+        entry = json.loads(payload)
+        return Scores(values=entry["scores"], aggregate=entry["aggregate"],
+                      map_seconds=entry["map_seconds"], cached=cached)
