@@ -94,6 +94,7 @@ def test_exports_and_contract():
 
 
 @pytest.mark.parametrize("kwargs,cls", [({"tolerance": 0}, PointingGame), ({"step": 0}, Deletion),
+                                        ({"max_steps": 0}, Deletion),
                                         ({"batch_size": 0}, Insertion), ({"blur_kernel": 4}, Insertion),
                                         ({"substrate": "noise"}, Insertion)])
 def test_invalid_parameters(kwargs, cls):
@@ -220,6 +221,15 @@ def test_wsl_two_levels_threshold_sweep():
     assert WSL().best_threshold(maps, torch.tensor([[12, 12, 16, 16]])) == pytest.approx(0.499)
 
 
+def test_wsl_sweeps_alike_maps_once_with_the_same_boxes():
+    rng = np.random.default_rng(4)
+    one, other = (torch.from_numpy(rng.random((12, 12))).float() for _ in range(2))
+    together = WSL().predict_boxes(torch.stack([one, other, one, 3 * one]))   # 3 * one quantises as one
+    alone = [WSL().predict_boxes(m[None])[0] for m in (one, other)]
+    for row, expected in zip(together, [alone[0], alone[1], alone[0], alone[0]]):
+        assert torch.equal(row, expected)
+
+
 def test_wsl_constant_or_nan_map_gives_empty_box():
     maps = torch.full((2, 16, 16), 3.0)
     assert (WSL().predict_boxes(maps) == 0).all()
@@ -288,6 +298,27 @@ def test_causal_step_and_blur_scale():
     assert Deletion().pixels_per_step(8, 8) == 1
     assert Insertion().blur_params(224, 224) == (11, 5.0)
     assert Insertion().blur_params(64, 64) == (3, pytest.approx(5 * 64 / 224))
+
+
+def test_the_fast_profile_plays_half_the_steps():
+    fast = Deletion().with_profile("fast")
+    assert Deletion().with_profile("paper") == Deletion() and fast.max_steps == 56
+    assert (fast.pixels_per_step(64, 64), fast.pixels_per_step(224, 224)) == (74, 896)   # 2 x 37, 2 x 448
+    assert Deletion(max_steps=200).pixels_per_step(64, 64) == 37                           # a cap above 111 steps
+    assert Insertion(max_steps=80).with_profile("fast").max_steps == 56
+    assert PointingGame().with_profile("fast") == PointingGame()
+
+
+@pytest.mark.parametrize("metric", [Insertion(), Deletion()], ids=["insertion", "deletion"])
+def test_a_coarser_game_is_every_other_state_of_the_full_one(metric):
+    """With twice the pixels per step the game visits every other state of the full one
+    (and the last), so its AUC is that of the full curve's even points."""
+    images = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    maps = torch.rand(2, 64, 64, generator=torch.Generator().manual_seed(2))
+    full = metric.curves(small_cnn(), images, labels(2), maps)
+    assert full.shape[1] == 112
+    coarse = dataclasses.replace(metric, max_steps=56).curves(small_cnn(), images, labels(2), maps)
+    torch.testing.assert_close(coarse, full[:, list(range(0, 111, 2)) + [111]])
 
 
 def test_blur_kernel_is_rise_gkern():

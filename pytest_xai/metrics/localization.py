@@ -139,18 +139,26 @@ class WSL(Metric):
 
         OpenCV has no batched contour search, so this loops over images in Python; a uint8
         map has at most 256 distinct cuts ``int(t * max(q))``, so each image finds the
-        contours once per distinct cut, not once per threshold (1000 of them by default).
+        contours once per distinct cut, not once per threshold (1000 of them by default),
+        and maps that quantise alike (a method-free reference map is the same on every
+        image) are swept once.
         """
+        import hashlib
+
         import numpy as np
         import torch
 
         thresholds = self.thresholds().numpy()
         quantised = _quantise(maps.detach().float().cpu().numpy())
         out = np.empty((len(quantised), len(thresholds), 4), dtype=np.int64)
+        swept: dict[bytes, np.ndarray] = {}
         for i, q in enumerate(quantised):
-            cuts = (thresholds * int(q.max())).astype(np.int64)  # int() of a non-negative float
-            unique, index = np.unique(cuts, return_inverse=True)
-            out[i] = np.stack([_largest_contour_box(q, int(cut)) for cut in unique])[index]
+            key = hashlib.blake2b(q.tobytes(), digest_size=16).digest()
+            if key not in swept:
+                cuts = (thresholds * int(q.max())).astype(np.int64)  # int() of a non-negative float
+                unique, index = np.unique(cuts, return_inverse=True)
+                swept[key] = np.stack([_largest_contour_box(q, int(cut)) for cut in unique])[index]
+            out[i] = swept[key]
         return torch.from_numpy(out).to(maps.device)
 
     def sweep(self, maps: Tensor, boxes: Tensor) -> Tensor:
