@@ -17,7 +17,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("claims", "selector of the paper's claims checked when the grid is on (e.g. all, F1a,F3)", "all"),
     ("benchmark", "benchmark to run on", "mini"),
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),
-    ("profile", "method budgets: paper (the paper's) | fast (capped) | auto (fast on CPU, paper on CUDA)",
+    ("profile", "method and metric budgets: paper (the paper's) | fast (capped) | auto (fast on CPU, paper on CUDA)",
      "auto"),
     ("images", "images per model, the same for every cell (default: the benchmark's own, more for "
                "cheap localization cells)", ""),

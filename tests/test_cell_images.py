@@ -46,6 +46,7 @@ def test_gradient_localization_cells_take_more_images_than_the_others(tmp_path: 
     assert {key: r["n"] for key, r in records.items()} == {
         ("gradient", "pointing_game"): 6, ("gradient", "insertion"): 3, ("gradcam", "pointing_game"): 3}
     assert all(len(r["scores"]) == r["n"] for r in records.values())
+    assert records[("gradient", "insertion")]["metric_params"]["max_steps"] == 56   # the fast profile's
     # The model's images are the most any cell takes; a cell of n images scores the first n.
     info = records[("gradient", "insertion")]["model_info"]
     assert len(info["image_ids"]) == 6

@@ -93,6 +93,10 @@ class Engine:
         Table A1), then the run's profile applied."""
         return configured(self.registry.methods[name], self.inputs.models[model], self.profile)
 
+    def metric(self, name: str) -> "Metric":
+        """The registered metric with the run's profile applied."""
+        return self.registry.metrics[name].with_profile(self.profile)
+
     def maps_key(self, model: str, method: Method, n: int) -> dict[str, Any]:
         """What the maps of ``method`` on ``model``'s first ``n`` images depend on."""
         return {**self.inputs.model_key(model), "data": self.inputs.cell_images(model, n)[1], "method": method.name,

@@ -55,6 +55,15 @@ class Metric:
     # A metric that takes long per image (Insertion, Deletion: ~100 model calls each) says
     # so here, and ``score`` then takes ``progress(done, total)``, called as images finish.
     reports_progress: ClassVar[bool] = False
+    #: budget field -> its cap under the ``fast`` profile (min(value, cap); None is uncapped)
+    fast_caps: ClassVar[dict[str, int]] = {}
+
+    def with_profile(self, profile: str) -> "Metric":
+        """This metric under ``profile``: ``paper`` leaves it as is, ``fast`` caps its budgets."""
+        if profile == "paper" or not self.fast_caps:
+            return self
+        return dataclasses.replace(self, **{f: cap if getattr(self, f) is None else min(getattr(self, f), cap)
+                                            for f, cap in self.fast_caps.items()})
 
     def params(self) -> dict[str, Any]:
         """Parameters as plain JSON values."""

@@ -46,7 +46,12 @@ class CausalMetric(Metric):
     the flattened map; RISE's ``np.flip(np.argsort(...))`` orders ties differently).
     ``step`` pixels change per step (``None``: RISE-paper 448 px at 224x224 scaled by area,
     ``round(448 * H * W / 224**2)``, at least 1); ``n_steps = ceil(H*W / step)``, the last
-    step changing the remainder. The curve holds the softmax probability of the target
+    step changing the remainder. ``max_steps`` (None: no cap) widens the step to
+    ``ceil(H*W / max_steps)`` where there would be more steps. The fast profile plays 56
+    (111 at 64 px): its curve is every other point of the full one, half the model calls,
+    and on the mini zoo its AUCs differ from the full game's by 0.0004 (Insertion) and
+    0.0015 (Deletion) per image on average, with every model's ranking of the methods
+    unchanged (``studies/causal_steps.py``); 28 steps lost a ranking. The curve holds the softmax probability of the target
     class before each step and after the last (``n_steps + 1`` points, all pixels
     changed at the end), and the score is its ``auc`` with equally spaced points, as RISE
     does even when the last step is shorter. RISE scores the model's top-1 class; we score
@@ -56,18 +61,21 @@ class CausalMetric(Metric):
     """
 
     step: int | None = None
+    max_steps: int | None = None
     batch_size: int = 256
 
     bounds = (0.0, 1.0)
     tags = ("causal",)
+    fast_caps = {"max_steps": 56}
 
     def __post_init__(self) -> None:
-        if (self.step is not None and self.step < 1) or self.batch_size < 1:
-            raise ValueError("step and batch_size must be >= 1")
+        if any(v is not None and v < 1 for v in (self.step, self.max_steps)) or self.batch_size < 1:
+            raise ValueError("step, max_steps and batch_size must be >= 1")
 
     def pixels_per_step(self, h: int, w: int) -> int:
         """Pixels changed per step for an h x w image."""
-        return self.step if self.step is not None else max(1, round(scaled(448, h, w, power=2)))
+        step = self.step if self.step is not None else max(1, round(scaled(448, h, w, power=2)))
+        return step if self.max_steps is None else max(step, -(-h * w // self.max_steps))
 
     def endpoints(self, images: Tensor) -> tuple[Tensor, Tensor]:
         """The images before the first step and after the last one."""
