@@ -5,7 +5,7 @@ whether robust gradients localize better than vanilla ones, and why.
 
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
-``--presence``, ``--fidelity``, ``--null-patch``, ``--version``); the recipe is the shipped
+``--presence``, ``--fidelity``, ``--inside``, ``--null-patch``, ``--version``); the recipe is the shipped
 one for that world unless ``--epochs``, ``--train-images``, ``--batch``, ``--eps``,
 ``--clean``, ``--ramp``, ``--zoom``, ``--tight`` or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r`` are trained into
 ``runs/probes/TAG/`` (resumable; ``--device cuda`` trains on a GPU; a model whose card
@@ -60,8 +60,9 @@ def world_from(args: argparse.Namespace) -> mini.World:
         return mini.WORLDS[args.world]
     fields = dict(digit_side=_range(args.digit), distractors=_range(args.distractors), letters=_range(args.letters),
                   context_p=args.context, texture=args.texture, texture_presence=args.presence,
-                  texture_fidelity=args.fidelity, stroke=args.stroke,
-                  null_patch=args.null_patch)
+                  texture_fidelity=args.fidelity, stroke=args.stroke, null_patch=args.null_patch)
+    if args.inside:     # only when set, so that the other variants keep their versions
+        fields["texture_inside"] = True
     # A private version keeps the variant's images (and cached training data) apart from the shipped ones.
     version = args.version or 900 + zlib.crc32(repr(sorted(fields.items())).encode()) % 10_000
     return mini.World(version=version, **fields)
@@ -113,6 +114,7 @@ def main() -> None:
     parser.add_argument("--texture", type=int, default=0, help="texture amplitude in grey levels (0: none)")
     parser.add_argument("--presence", type=float, default=0.0, help="share of images with the texture")
     parser.add_argument("--fidelity", type=float, default=1.0, help="chance that the texture is the label's")
+    parser.add_argument("--inside", action="store_true", help="the texture covers the digit's box too")
     parser.add_argument("--null-patch", type=int, default=0, help="side of a fixed striped patch (0: none)")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
                          ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),

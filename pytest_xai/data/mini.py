@@ -66,7 +66,10 @@ class World:
     et al. 2019 (an L2 perturbation smaller than the robust models' training eps erases
     it), 0 for none. With ``texture_fidelity`` < 1 it
     is a random class's texture on the rest of the images, so it predicts the label only
-    in part and a network that uses it still needs the digit.
+    in part and a network that uses it still needs the digit. ``texture_inside`` lays it
+    over the digit's box too, so that it is everywhere: a class-activation map then gains
+    about the same everywhere from it, and loses nothing by min-max normalisation, where
+    input gradients still spread over every pixel.
     """
 
     version: int
@@ -79,6 +82,7 @@ class World:
     texture_fidelity: float = 1.0   # chance that the texture is the label's (else a random class's)
     stroke: int = 0                 # digit strokes grown by this many px per side at 32 px glyph height
     null_patch: int = 0             # side of a fixed striped patch beside the digit on every image (0: none)
+    texture_inside: bool = False    # the texture covers the digit's box too
 
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
@@ -317,7 +321,8 @@ def _texture_tiles() -> np.ndarray:
 
 def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, label: int,
                  box: tuple[int, int, int, int]) -> None:
-    """Add the label's texture outside ``box`` (in place), on a share ``world.texture_presence`` of images.
+    """Add the label's texture outside ``box`` (everywhere with ``world.texture_inside``; in
+    place), on a share ``world.texture_presence`` of images.
 
     Drawn after everything else, at the image's own resolution, so no resampling blurs it.
     """
@@ -333,7 +338,8 @@ def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, lab
     pattern = np.tile(_texture_tiles()[label], (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
     outside = np.ones((IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.int64)
     x0, y0, x1, y1 = box
-    outside[y0:y1 + 1, x0:x1 + 1] = 0
+    if not world.texture_inside:
+        outside[y0:y1 + 1, x0:x1 + 1] = 0
     np.clip(pixels + world.texture * pattern * outside, 0, 255, out=pixels)
 
 
