@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from pytest_xai.data.base import MissingFile
+from pytest_xai.session import base_registry
 from pytest_xai.data.mini import GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, make_split
 from pytest_xai.models import mini_zoo
 from pytest_xai.models.attacks import pgd_l2
@@ -305,3 +306,15 @@ def test_weights_that_do_not_match_their_card_name_the_rebuild_command(tmp_path)
     (tmp_path / "resnet.pt").write_bytes(b"truncated")
     with pytest.raises(mini_zoo.CorruptFile, match=r"does not match the sha256 of its card; retrain it with"):
         mini_zoo.load("resnet", tmp_path)
+    with pytest.raises(mini_zoo.CorruptFile, match=r"does not match the sha256 of its card"):
+        mini_zoo.weights_digest("resnet", tmp_path)
+
+
+def test_the_store_keys_on_the_checked_weights_file_without_building_the_model(tmp_path):
+    from pytest_xai.evaluation.records import Evaluator
+    from pytest_xai.settings import settings_from
+
+    cfg = settings_from({"models": "resnet", "cache-dir": "store"}, root=tmp_path)
+    inputs = Evaluator(base_registry(), cfg, torch.device("cpu")).inputs
+    assert inputs.model_key("resnet")["weights"] == "file-sha256:" + mini_zoo.card("resnet")["sha256"]
+    assert "resnet" not in inputs._models

@@ -35,6 +35,7 @@ class Inputs:
         self.models = registry.models_of(cfg.benchmark)
         self.subset = cfg.subset if cfg.subset != "auto" else self.benchmark.default_subset
         self._models: dict[str, tuple["LoadedModel", str]] = {}
+        self._model_keys: dict[str, dict[str, Any]] = {}
         self._images: dict[tuple[str, ...], tuple["ImageSet", str]] = {}
         self._cell_images: dict[tuple[str, int], tuple["ImageSet", str]] = {}
         self._model_info: dict[str, dict[str, Any]] = {}
@@ -54,8 +55,12 @@ class Inputs:
 
     def model_key(self, model: str) -> dict[str, Any]:
         """What a model's outputs depend on besides its inputs."""
-        return {"version": self.version, "weights": self.model(model)[1], "device": self.device.type,
-                "memory_format": "channels_last" if self.models[model].channels_last else "contiguous"}
+        if model not in self._model_keys:
+            spec = self.models[model]
+            weights = spec.weights_digest() if spec.weights_digest is not None else self.model(model)[1]
+            self._model_keys[model] = {"version": self.version, "weights": weights, "device": self.device.type,
+                                       "memory_format": "channels_last" if spec.channels_last else "contiguous"}
+        return self._model_keys[model]
 
     def image_count(self, method: "Method", metric: "Metric") -> int:
         """How many images per model a (method, metric) cell scores: ``--xai-images`` for

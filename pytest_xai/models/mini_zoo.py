@@ -321,6 +321,7 @@ def _spec(name: str, benchmark: str, info: MiniModelInfo, training: str, weights
     return ModelSpec(
         name=name, benchmark=benchmark, arch=info.arch, training=training,
         loader=partial(load, info.name, weights_dir), weights=weights,
+        weights_digest=partial(weights_digest, info.name, weights_dir),
         mean=MEAN, std=STD, cam_layer=info.cam_layer, gap_head=info.gap_head,
         card=model_card, method_params=METHOD_PARAMS[info.training], channels_last=True)
 
@@ -379,14 +380,28 @@ def card(name: str, weights_dir: Path = WEIGHTS_DIR) -> dict:
 
 
 def load(name: str, weights_dir: Path = WEIGHTS_DIR) -> nn.Module:
-    """Zoo model ``name`` with its trained weights, in eval mode with the main BNs.
-
-    The weights file's sha256 must match the one in the model card; a model not
-    trained yet, or trained on images of an older ``GENERATOR_VERSION``, raises
-    :class:`MissingFile` saying how to train it.
-    """
+    """Zoo model ``name`` with its trained weights, in eval mode with the main BNs
+    (the weights checked as ``weights_file`` says)."""
     import torch
 
+    net = build(name)
+    state = torch.load(io.BytesIO(weights_file(name, weights_dir)), map_location="cpu", weights_only=True)
+    net.load_state_dict({key: value.float() if value.is_floating_point() else value for key, value in state.items()})
+    set_aux_bn(net, False)
+    return net.eval()
+
+
+def weights_digest(name: str, weights_dir: Path = WEIGHTS_DIR) -> str:
+    """The checked weights file's sha256: what the model computes depends on nothing else
+    but the code, so the score store keys on it without building the model."""
+    return "file-sha256:" + hashlib.sha256(weights_file(name, weights_dir)).hexdigest()
+
+
+def weights_file(name: str, weights_dir: Path = WEIGHTS_DIR) -> bytes:
+    """The bytes of ``NAME.pt``, whose sha256 must match the one in the model card; a model
+    not trained yet, or trained on images of an older ``GENERATOR_VERSION``, raises
+    :class:`MissingFile` saying how to train it.
+    """
     path = Path(weights_dir) / f"{name}.pt"
     how = f"train it with `python -m pytest_xai.models.train --model {name}`"
     if not path.is_file() or not (Path(weights_dir) / f"{name}.json").is_file():
@@ -399,8 +414,4 @@ def load(name: str, weights_dir: Path = WEIGHTS_DIR) -> nn.Module:
     blob = path.read_bytes()
     if hashlib.sha256(blob).hexdigest() != model_card.get("sha256"):
         raise CorruptFile(f"model {name}: {path} does not match the sha256 of its card; re{how}")
-    net = build(name)
-    state = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
-    net.load_state_dict({key: value.float() if value.is_floating_point() else value for key, value in state.items()})
-    set_aux_bn(net, False)
-    return net.eval()
+    return blob

@@ -22,8 +22,10 @@ class ModelSpec:
     ``cam_layer`` is the dotted path of the last convolutional block (GradCAM's and
     CAM's layer); ``gap_head`` is True when that block feeds global average pooling
     and a single linear layer, the only head on which CAM is defined.
-    ``weights`` says where the weights come from (for people; the score store
-    keys on a hash of the loaded weights themselves). ``channels_last``: run the
+    ``weights`` says where the weights come from (for people). The score store keys
+    on ``weights_digest()``, a cheap identity of the weights where the loader has one
+    (the sha256 of the file it checks and loads: a rerun then needs not build the
+    model), else on a hash of the loaded weights themselves. ``channels_last``: run the
     module in that memory format (much faster convolutions on CPU); only for modules
     known to work in it (a ``view`` on activations fails there), so off by default.
     """
@@ -42,6 +44,7 @@ class ModelSpec:
     card: dict[str, Any] = field(default_factory=dict, compare=False)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
     channels_last: bool = False
+    weights_digest: Callable[[], str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.training not in TRAININGS:
