@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import ndimage
 
-from pytest_xai.metrics import ALL_METRICS, WSL, Deletion, Insertion, Metric, PointingGame
+from pytest_xai.metrics import ALL_METRICS, WSL, Concentration, Deletion, Insertion, Metric, PointingGame
 from pytest_xai.methods.reference_maps import centred_gaussian, uniform_random
 from pytest_xai.metrics.causal import auc, gaussian_blur
 from pytest_xai.metrics.localization import argmax_points, box_iou
@@ -80,12 +80,12 @@ def small_cnn(classes: int = 3) -> torch.nn.Module:
 # ---------------------------------------------------------------- contract
 
 def test_exports_and_contract():
-    assert [m.name for m in ALL_METRICS] == ["pointing_game", "wsl", "insertion", "deletion"]
+    assert [m.name for m in ALL_METRICS] == ["pointing_game", "wsl", "insertion", "deletion", "concentration"]
     for cls in ALL_METRICS:
         metric = cls()
         assert isinstance(metric, Metric)
         assert cls.bounds == (0.0, 1.0)
-        assert cls.tags in (("localization",), ("causal",))
+        assert cls.tags in (("localization",), ("causal",), ("concentration",))
         json.dumps(metric.params())
         with pytest.raises(dataclasses.FrozenInstanceError):
             metric.batch_size = 3  # type: ignore[misc]
@@ -487,3 +487,26 @@ def test_causal_metrics_equal_a_per_image_transcription_of_rise(metric):
     expected = [rise_causal_auc(small_cnn(), start[i:i + 1], finish[i:i + 1], int(targets[i]), maps[i], 5)
                 for i in range(3)]
     assert metric.score(small_cnn(), images, targets, maps, None).tolist() == pytest.approx(expected, abs=1e-6)
+
+
+# ---------------------------------------------------------------- concentration
+
+def test_concentration_of_known_maps():
+    one_pixel = torch.zeros(8, 8)
+    one_pixel[3, 5] = -2.0                                  # the absolute value counts
+    maps = torch.stack([torch.full((8, 8), 0.3), torch.zeros(8, 8), one_pixel])
+    scores = Concentration().score(None, blank(3, 8, 8), labels(3), maps, None)
+    assert scores.tolist() == pytest.approx([0.0, 0.0, 1 - 1 / 64])
+
+
+@FAST
+@given(hnp.arrays(np.float64, (6, 7), elements=st.floats(-5, 5, allow_nan=False)), st.floats(0.1, 10))
+def test_concentration_is_the_gini_index_and_ignores_scale_and_order(values, scale):
+    """Against the Lorenz-curve form of the Gini index, sum_i (2 i - n - 1) c_(i) / (n sum c)."""
+    c = np.sort(np.abs(values).ravel())
+    n = c.size
+    expected = 0.0 if c.sum() == 0 else float(((2 * np.arange(1, n + 1) - n - 1) * c).sum() / (n * c.sum()))
+    maps = torch.from_numpy(values).float()[None]
+    shuffled = maps.flatten()[torch.randperm(42, generator=torch.Generator().manual_seed(0))].view(1, 6, 7)
+    got = [Concentration().score(None, blank(1, 6, 7), labels(1), m, None).item() for m in (maps, scale * shuffled)]
+    assert got == pytest.approx([expected, expected], abs=1e-5)
