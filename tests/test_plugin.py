@@ -16,7 +16,7 @@ from pytest_xai.store import _umask
 # The smoke models are untrained: the paper's claims would only be skipped, so run the cells.
 SMALL = ["--xai-benchmark=smoke", "--xai-images=6", "-p", "no:cacheprovider", "-k", "test_cell"]
 FAST_METHODS = "--xai-methods=gradient,gradcam"
-N_CELLS = 2 * 2 * 4  # smoke models x FAST_METHODS x metrics
+N_CELLS = 2 * 2 * 5  # smoke models x FAST_METHODS x metrics
 
 
 TWINS_CONFTEST = '''
