@@ -16,7 +16,8 @@ are reported on. Printed, vanilla / robust:
 - clean and PGD accuracy (the cards' evaluation attack), mean confidence;
 - the diagnostics of the mechanism: accuracy from the digit alone (outside its box
   grey) and from the background alone (its box grey), accuracy without the texture;
-- on the images both classify correctly (CL): the share of |gradient| inside the box,
+- on the images both classify correctly (CL): the share of |gradient| inside the box and
+  of the min-max normalised CAM's mass,
   the gradient methods (Gradient, IG, SHAP) and the CAM methods (GradCAM, CAM) under
   Pointing Game and WSL (each model's MaxBoxAcc threshold), with one-sided Mann-Whitney p
   (robust > vanilla);
@@ -160,7 +161,8 @@ def main() -> None:
     right = [torch.cat([m(b).argmax(1) for b in m.normalize(images).split(250)]).eq(labels) for m in models]
     cl = torch.stack(right).all(0)
     print(f"[{args.tag}] {int(cl.sum())} CL images of {args.images}", flush=True)
-    shares, hits = [], {}
+    shares: dict[str, list[float]] = {}
+    hits = {}
     for method_name in GRADIENT + CAM:
         for metric in (PointingGame(), WSL()):
             hits[method_name, metric.name] = []
@@ -170,10 +172,15 @@ def main() -> None:
             maps = torch.cat([method.explain(model, xs, ys, seed=0) for xs, ys in zip(x.split(100), y.split(100))])
             for metric in (PointingGame(), WSL()):
                 hits[method_name, metric.name].append(metric.score(model, x, y, maps, boxes[cl]).numpy())
-            if method_name == "gradient":
-                mass = maps.abs()
-                shares.append((mass * inside[cl, 0]).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
-    row("share of |gradient| in the box", shares)
+            if method_name in ("gradient", "cam"):
+                # |gradient| as it is; a CAM min-max normalised, as WSL sees it
+                low = maps.flatten(1).min(1).values[:, None, None]
+                mass = maps.abs() if method_name == "gradient" else maps - low
+                shares.setdefault(method_name, []).append(
+                    (mass * inside[cl, 0]).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
+    row("share of |gradient| in the box", shares["gradient"])
+    if shares.get("cam"):
+        row("share of CAM mass in the box", shares["cam"])
     for (method_name, metric_name), scores in hits.items():
         p = "" if len(scores) < 2 else \
             f"   one-sided p (robust > vanilla) {mannwhitneyu(scores[1], scores[0], alternative='greater').pvalue:.2g}"
