@@ -494,7 +494,7 @@ def test_claims_run_after_the_cells(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--xai-models=tiny,tiny-r", "--xai-methods=gradient", "--xai-claims=F1a", "-v", *args)
     names = [line.split("::")[1].split("[")[0] for line in result.stdout.lines
              if line.startswith("test_") and "::test_c" in line]
-    assert names == ["test_cell"] * 8 + ["test_claim"]
+    assert names == ["test_cell"] * 10 + ["test_claim"]
 
 
 @pytest.mark.parametrize("require_all", [False, True])
@@ -755,7 +755,7 @@ def test_merged_shards_equal_the_unsharded_report(pytester: pytest.Pytester) -> 
     for k in (1, 2):
         shard = pytester.runpytest(*args, f"--xai-shard={k}/2", f"--xai-report=shard{k}.json",
                                    f"--xai-cache-dir=cache{k}")
-        shard.assert_outcomes(passed=8, skipped=1)  # 2 of the 4 (model, method) groups; claims wait for merge
+        shard.assert_outcomes(passed=10, skipped=1)  # 2 of the 4 (model, method) groups; claims wait for merge
     shards = [report_of(pytester, f"shard{k}.json") for k in (1, 2)]
     assert {(c["model"], c["method"]) for c in shards[0]["cells"]}.isdisjoint(
         (c["model"], c["method"]) for c in shards[1]["cells"])

@@ -99,8 +99,8 @@ def test_slow_scores_of_a_causal_metric_get_a_progress_line(pytester: pytest.Pyt
     pytester.makeconftest(SLOW_MODEL)
     result = pytester.runpytest_subprocess("--xai-benchmark=smoke", "--xai-models=slow", "--xai-methods=gradient",
                                            "--xai-metrics=deletion", "--xai-images=4", "--xai-subset=random",
-                                           "-p", "no:cacheprovider", "-k", "test_cell")
-    result.assert_outcomes(passed=1)
+                                           "--xai-profile=paper", "-p", "no:cacheprovider", "-k", "test_cell")
+    result.assert_outcomes(passed=1)  # the paper's 111 steps take long enough for a line
     result.stdout.fnmatch_lines(["pytest-xai: deletion of slow / gradient: 4/4 images, * images/s, * s"])
 
 

@@ -245,7 +245,7 @@ def test_figures_that_need_more_say_why(report: dict[str, Any], tmp_path: Path) 
 
 def test_a_real_smoke_report(pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
     pytester.runpytest("--xai-benchmark=smoke", "--xai-models=all", "--xai-methods=gradient,gradcam",
-                       "--xai-images=4", "-p", "no:cacheprovider", "-k", "test_cell").assert_outcomes(passed=16)
+                       "--xai-images=4", "-p", "no:cacheprovider", "-k", "test_cell").assert_outcomes(passed=20)
     report = pytester.path / "reports" / "xai-report.json"
     assert main(["show", str(report)]) == 0
     text = capsys.readouterr().out
