@@ -89,8 +89,8 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
     a pytest run would skip or fail is reported the same way here."""
     from pytest_xai.claims.base import evaluate_claim
     from pytest_xai.data.base import MissingFile
-    from pytest_xai.report.writer import build_report, report_config, write_report
     from pytest_xai.evaluation.records import Evaluator, cell_failure
+    from pytest_xai.report.writer import build_report, report_config, write_report
     from pytest_xai.selection import select_grid
     from pytest_xai.settings import check_baseline, check_output_paths, settings_from
 

@@ -17,8 +17,8 @@ from pytest_xai.session import XaiSession, build_registry, format_listing
 if TYPE_CHECKING:
     import torch
 
-    from pytest_xai.progress import ProgressLine
     from pytest_xai.evaluation.records import Evaluator
+    from pytest_xai.progress import ProgressLine
     from pytest_xai.selection import Grid
 
 SUITE_DIR = Path(__file__).parent / "suite"

@@ -1,6 +1,6 @@
 """How many steps Insertion and Deletion need on the mini zoo.
 
-    python -m studies.causal_steps [--models resnet,resnet-r,densenet-r,mobilenet] [--images 32]
+    python -m studies.causal_steps [--models resnet,resnet-r,mobilenet] [--images 32]
 
 The metrics change 37 pixels per step at 64 px (RISE's 448 at 224 px, scaled by area):
 111 steps, 112 model calls per image and cell, most of a default run's time. A coarser
@@ -52,7 +52,7 @@ def check_identity(metric: CausalMetric, model, x: torch.Tensor, y: torch.Tensor
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--models", default="resnet,resnet-r,densenet-r,mobilenet")
+    parser.add_argument("--models", default="resnet,resnet-r,mobilenet")
     parser.add_argument("--images", type=int, default=32, help="CL images per model")
     parser.add_argument("--weights-dir", type=Path, default=mini_zoo.WEIGHTS_DIR)
     parser.add_argument("--threads", type=int, default=1)

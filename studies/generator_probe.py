@@ -55,6 +55,10 @@ def _range(text: str) -> tuple[int, int]:
     return int(lo), int(hi or lo)
 
 
+WORLD_OPTIONS = ("digit", "stroke", "version", "distractors", "letters", "context", "texture", "presence",
+                 "fidelity", "inside", "null_patch")
+
+
 def world_from(args: argparse.Namespace) -> mini.World:
     """The registered world ``--world``, or one from the options (version ``--version``, else 900+)."""
     if args.world is not None:
@@ -127,6 +131,10 @@ def main() -> None:
     parser.add_argument("--vanilla-only", action="store_true",
                         help="train and evaluate resnet alone: does a vanilla model use the world's texture?")
     args = parser.parse_args()
+    changed = [o for o in WORLD_OPTIONS if getattr(args, o) != parser.get_default(o)]
+    if args.world is not None and changed:
+        parser.error(f"--world {args.world} is a registered world; it takes no world options "
+                     f"(got {', '.join('--' + o.replace('_', '-') for o in changed)})")
     torch.set_num_threads(args.threads)
     world = world_from(args)
     out = Path("runs/probes") / args.tag

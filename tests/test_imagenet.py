@@ -20,10 +20,10 @@ from torchvision import models
 from pytest_xai.builtins import register_builtins
 from pytest_xai.data import imagenet
 from pytest_xai.data.base import MissingFile
+from pytest_xai.evaluation.inputs import Inputs
 from pytest_xai.models.imagenet_zoo import ZOO, ZooEntry, load_model
 from pytest_xai.models.spec import LoadedModel
 from pytest_xai.registry import Registry
-from pytest_xai.evaluation.inputs import Inputs
 
 WNIDS = ("n01440764", "n01443537", "n01484850")
 # id suffix: (width, height, [(class, x0, y0, x1, y1)]), boxes as inclusive pixels

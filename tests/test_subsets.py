@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from pytest_xai.builtins import register_builtins
-from pytest_xai.models.spec import ModelSpec
-from pytest_xai.settings import XaiConfig
-from pytest_xai.registry import Registry
 from pytest_xai.evaluation.inputs import MAX_POOL_FACTOR
 from pytest_xai.evaluation.records import Evaluator
+from pytest_xai.models.spec import ModelSpec
+from pytest_xai.registry import Registry
+from pytest_xai.settings import XaiConfig
 
 
 def colour_reader(red_weight: float) -> torch.nn.Module:

@@ -115,7 +115,7 @@ class Claim:
 
     def report(self, outcome: Outcome | None, cells: list[tuple[str, str, str]], reason: str = "",
                images: dict[str, int] | None = None) -> dict[str, Any]:
-        """The claim's entry in the JSON report (``images``: per model, the images behind its scores)."""
+        """The claim's entry in the JSON report (``images``: per model, the images all its cells scored)."""
         return {"id": self.id, "statement": self.statement, "source": self.source, "statistic": self.statistic,
                 "threshold": self.threshold, "value": outcome.value if outcome else None,
                 "p_value": outcome.p_value if outcome else None,
@@ -141,9 +141,9 @@ def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tupl
     except NotApplicable as exc:
         return {**claim.report(None, cells, str(exc)), "outcome": "skipped", "known_failure": known_failure or None,
                 "message": f"{claim.id} not testable here: {exc}"}
-    images: dict[str, int] = {}
+    images: dict[str, int] = {}     # per model, the images every one of its cells scored
     for (model, _, _), values in table.scores.items():
-        images[model] = max(images.get(model, 0), len(values))
+        images[model] = min(images.get(model, len(values)), len(values))
     if outcome.verdict == INCONCLUSIVE:
         message = f"{claim.id} inconclusive: {outcome.why}"
     elif outcome.verdict == NOT_HOLDS:

@@ -218,7 +218,8 @@ def f4_confidence(table: ScoreTable) -> Outcome:
         model_del = [d for d in model_del if d]
         if not model_del or not row.confidence:
             continue
-        conf.append(fmean(row.confidence))
+        # the confidence of the images the Deletion cells scored (a model may have more)
+        conf.append(fmean(row.confidence[:max(map(len, model_del))]))
         deletion.append(fmean(fmean(d) for d in model_del))
         for d in model_del:
             img_conf += row.confidence[:len(d)]

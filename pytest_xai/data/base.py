@@ -69,9 +69,9 @@ class Benchmark:
     ``default_subset`` is ``cl`` or ``random`` (see ``Inputs.images``).
     ``localization_images`` maps a method group (``gradient``, ``cam``) to the number of
     images per model of that group's cells under localization metrics: their maps cost a
-    forward and a few backward passes per image, and the claims that compare localization
-    between models need more images than the perturbation methods and the causal metrics
-    can afford in a run. Every other cell takes ``default_images``, the first images of
+    forward and up to a few dozen backward passes per image, and the claims that compare
+    localization between models need more images than the perturbation methods and the
+    causal metrics can afford in a run. Every other cell takes ``default_images``, the first images of
     the same set; ``--xai-images`` sets one number for all cells.
     ``known_failures`` maps a claim id to the measured reason why that claim does not
     hold on this benchmark; its test is then an expected failure (``xfail``, strict:
@@ -94,7 +94,13 @@ class Benchmark:
     generator_digest: Callable[[], str] | None = None
 
     def __post_init__(self) -> None:
-        small = {g: n for g, n in self.localization_images.items() if n < self.default_images}
+        from pytest_xai.methods.base import GROUPS
+
+        unknown = sorted(set(self.localization_images) - set(GROUPS))
+        if unknown:
+            raise ValueError(f"benchmark {self.name!r}: localization_images names unknown method groups {unknown}; "
+                             f"the groups are {', '.join(GROUPS)}")
+        small = {g: n for g, n in self.localization_images.items() if not isinstance(n, int) or n < self.default_images}
         if small:
             raise ValueError(f"benchmark {self.name!r}: localization_images {small} below default_images "
                              f"({self.default_images}): those cells take more images than the others, not fewer")

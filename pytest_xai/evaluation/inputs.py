@@ -81,7 +81,7 @@ class Inputs:
         group classifies correctly (see ``cl_group``), drawing more until N are found
         or ``MAX_POOL_FACTOR * N`` were tried; then fewer than N are used.
         """
-        n = self.cfg.images or max(self.benchmark.default_images, *self.benchmark.localization_images.values())
+        n = self.cfg.images or max([self.benchmark.default_images, *self.benchmark.localization_images.values()])
         group = self.cl_group(model) if self.subset == "cl" else ()
         if group not in self._images:
             image_set = self._load(n)

@@ -7,6 +7,8 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from pytest_xai.profiles import with_fast_caps
+
 if TYPE_CHECKING:
     import torch
 
@@ -46,9 +48,7 @@ class Method:
 
     def with_profile(self, profile: str) -> "Method":
         """This method under ``profile``: ``paper`` leaves it as is, ``fast`` caps its budgets."""
-        if profile == "paper" or not self.fast_caps:
-            return self
-        return dataclasses.replace(self, **{f: min(getattr(self, f), cap) for f, cap in self.fast_caps.items()})
+        return with_fast_caps(self, profile, self.fast_caps)
 
     def params(self) -> dict[str, Any]:
         """Hyperparameters as plain JSON values."""

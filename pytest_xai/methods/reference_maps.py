@@ -1,6 +1,7 @@
 """Method-free reference maps that every cell is compared with (never registered as
 methods): a centred Gaussian for localization metrics (the "centre Gaussian" of Choe
-et al. 2020, which the paper cites) and a uniformly random map for Insertion/Deletion.
+et al. 2020, which the paper cites) and a uniformly random map for the other metrics
+(Insertion, Deletion, concentration).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from pytest_xai.profiles import with_fast_caps
+
 if TYPE_CHECKING:
     from torch import Tensor
 
@@ -55,15 +57,12 @@ class Metric:
     # A metric that takes long per image (Insertion, Deletion: ~100 model calls each) says
     # so here, and ``score`` then takes ``progress(done, total)``, called as images finish.
     reports_progress: ClassVar[bool] = False
-    #: budget field -> its cap under the ``fast`` profile (min(value, cap); None is uncapped)
+    #: budget field -> its cap under the ``fast`` profile (see ``profiles.with_fast_caps``)
     fast_caps: ClassVar[dict[str, int]] = {}
 
     def with_profile(self, profile: str) -> "Metric":
         """This metric under ``profile``: ``paper`` leaves it as is, ``fast`` caps its budgets."""
-        if profile == "paper" or not self.fast_caps:
-            return self
-        return dataclasses.replace(self, **{f: cap if getattr(self, f) is None else min(getattr(self, f), cap)
-                                            for f, cap in self.fast_caps.items()})
+        return with_fast_caps(self, profile, self.fast_caps)
 
     def params(self) -> dict[str, Any]:
         """Parameters as plain JSON values."""

@@ -47,11 +47,13 @@ class CausalMetric(Metric):
     ``step`` pixels change per step (``None``: RISE-paper 448 px at 224x224 scaled by area,
     ``round(448 * H * W / 224**2)``, at least 1); ``n_steps = ceil(H*W / step)``, the last
     step changing the remainder. ``max_steps`` (None: no cap) widens the step to
-    ``ceil(H*W / max_steps)`` where there would be more steps. The fast profile plays 56
-    (111 at 64 px): its curve is every other point of the full one, half the model calls,
-    and on the mini zoo its AUCs differ from the full game's by 0.0004 (Insertion) and
-    0.0015 (Deletion) per image on average, with every model's ranking of the methods
-    unchanged (``studies/causal_steps.py``); 28 steps lost a ranking. The curve holds the softmax probability of the target
+    ``ceil(H*W / max_steps)`` where there would be more steps. The fast profile caps the
+    game at 56 steps where the paper's step gives 111 (64 px) or 112 (224 px); at those
+    sizes the coarse step is twice the paper's, so its curve is every other point of the
+    full one for half the model calls. On the mini zoo its AUCs differ from the full
+    game's by 0.0004 (Insertion) and 0.0015 (Deletion) per image on average, with every
+    model's ranking of the methods unchanged (``studies/causal_steps.py``); 28 steps
+    lost a ranking. The curve holds the softmax probability of the target
     class before each step and after the last (``n_steps + 1`` points, all pixels
     changed at the end), and the score is its ``auc`` with equally spaced points, as RISE
     does even when the last step is shorter. RISE scores the model's top-1 class; we score

@@ -9,7 +9,7 @@ is downloaded. One reader takes every format:
   ``model`` (or ``state_dict``) holding ``module.model.*`` (``module.model.model.*`` for
   torchvision archs wrapped with a custom forward), a ``module.attacker.model.*`` copy (dropped)
   and ``module.normalizer`` (dropped after checking that it expects the spec's mean/std: the
-  runner normalises with the spec, so the module takes normalised images like the others);
+  evaluation normalises with the spec, so the module takes normalised images like the others);
   Chen et al.'s AlexNet ``last_layer`` becomes ``classifier.6``, GoogLeNet ``branch4_conv``
   becomes ``branch4.1``; GoogLeNet's auxiliary heads are dropped (unused at evaluation);
 * AdvProp checkpoints (tingxueronghua/pytorch-classification-advprop): ``state_dict`` under

@@ -132,11 +132,11 @@ KNOWN_FAILURES: dict[str, str] = {
            "models' means correlate (0.85); Insertion~Deletion is 0.25 because Deletion does not follow "
            "confidence here (F4b). studies/metric_correlations.py"),
 }
-# Images per model in a default run: 32 CL images keep the whole fast-profile grid of
-# 12 models x 9 methods x 4 metrics within ten minutes on 2 CPU cores (RISE, EP and LIME
-# make most of the time). The localization cells of the gradient and CAM methods, whose
-# maps cost a few backward passes, take more, for the claims that compare them between
-# models: F1a's effect is large, F1b must show a WSL difference within +-0.05 by TOST at
+# Images per model in a default run: 32 CL images for most cells, where the maps of RISE,
+# EP and LIME and the Insertion/Deletion games make most of a run's time (docs/running.md
+# has the measurements). The localization cells of the gradient and CAM methods, whose
+# maps cost a forward and up to a few dozen backward passes, take more, for the claims that
+# compare them between models: F1a's effect is large, F1b must show a WSL difference within +-0.05 by TOST at
 # alpha 0.003, which on 0/1 scores of three CAM pairs takes ~500 images per model.
 DEFAULT_IMAGES = 32
 LOCALIZATION_IMAGES = {"gradient": 128, "cam": 512}
@@ -307,8 +307,8 @@ def register_mini(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -> None:
         name="mini", description="one handwritten digit on a cluttered photograph, 64 px, 10 classes; "
                                  "a 12-model zoo trained on it (the default benchmark)",
         load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
-        localization_images=LOCALIZATION_IMAGES, default_subset="cl", tags=("synthetic",), known_failures=KNOWN_FAILURES,
-        generator_digest=mini_data.generator_digest))
+        localization_images=LOCALIZATION_IMAGES, default_subset="cl", tags=("synthetic",),
+        known_failures=KNOWN_FAILURES, generator_digest=mini_data.generator_digest))
     for name, info in MINI_INFO.items():
         registry.add_model(_spec(name, "mini", info, info.training, weights_dir))
 
@@ -346,7 +346,8 @@ def register_mini_control(registry: Registry, weights_dir: Path = WEIGHTS_DIR) -
         name="mini-control", description="the mini images with a placebo pair: the vanilla resnet and, "
                                          "registered as its robust twin, a vanilla resnet of another seed",
         load=mini_data.load, class_names=mini_data.CLASS_NAMES, default_images=DEFAULT_IMAGES,
-        localization_images=LOCALIZATION_IMAGES, default_subset="cl", tags=("synthetic", "control"), generator_digest=mini_data.generator_digest))
+        localization_images=LOCALIZATION_IMAGES, default_subset="cl", tags=("synthetic", "control"),
+        generator_digest=mini_data.generator_digest))
     registry.add_model(_spec("resnet", "mini-control", MINI_INFO["resnet"], "vanilla", weights_dir))
     registry.add_model(_spec("resnet-r", "mini-control", PLACEBO, "robust", weights_dir))
 
@@ -394,7 +395,8 @@ def load(name: str, weights_dir: Path = WEIGHTS_DIR) -> nn.Module:
 def weights_digest(name: str, weights_dir: Path = WEIGHTS_DIR) -> str:
     """The checked weights file's sha256: what the model computes depends on nothing else
     but the code, so the score store keys on it without building the model."""
-    return "file-sha256:" + hashlib.sha256(weights_file(name, weights_dir)).hexdigest()
+    weights_file(name, weights_dir)                     # checks the file against its card
+    return "file-sha256:" + card(name, weights_dir)["sha256"]
 
 
 def weights_file(name: str, weights_dir: Path = WEIGHTS_DIR) -> bytes:

@@ -325,7 +325,8 @@ def tables(report: dict[str, Any]) -> list[Table]:
 
 def _more_images(config: dict[str, Any]) -> str:
     """``; 128 for gradient localization cells`` for each method group that took more images."""
-    return "".join(f"; {n} for {group} localization cells" for group, n in (config.get("localization_images") or {}).items())
+    more = config.get("localization_images") or {}
+    return "".join(f"; {n} for {group} localization cells" for group, n in more.items())
 
 
 def summary(report: dict[str, Any]) -> list[tuple[str, str]]:

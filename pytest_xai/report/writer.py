@@ -18,9 +18,10 @@ Schema ``pytest-xai/1``::
                 entry "maps"), figure_maps_key (entry "figure_maps": the first images' maps), ...}],
      "claims": [{id, statement, source, statistic, threshold, value, p_value, passed,
                  verdict (holds | does not hold | inconclusive), detectable_effect (the
-                 smallest effect its test detects with 80 % power here), images (per model),
-                 details, cells, outcome (passed | failed | inconclusive | skipped | error),
-                 skip_reason, known_failure, message}]}
+                 smallest effect its test detects with 80 % power here), images (per
+                 model: the images all its cells scored), details, cells, outcome
+                 (passed | failed | inconclusive | skipped | error), skip_reason,
+                 known_failure, message}]}
 
 Cells are in grid order. Values are plain JSON (NaN becomes null). Only
 ``seconds_per_image``, ``cached``, ``threads`` and ``config.cache_dir`` change between
