@@ -564,9 +564,11 @@ def test_a_real_sigint_leaves_report_and_baseline_byte_identical(pytester: pytes
     pytester.runpytest(*args, "--xai-methods=gradient", "--xai-update-baseline").assert_outcomes(passed=1)
     report, baseline = pytester.path / "reports" / "xai-report.json", pytester.path / "reports" / "baseline-smoke.json"
     before = report.read_bytes(), baseline.read_bytes()
+    # A shell's background job starts with SIGINT ignored, and Python then keeps ignoring it:
+    # give the run the default disposition, as an interactive pytest has.
     run = subprocess.Popen([sys.executable, "-m", "pytest", *args, "--xai-methods=gradient,waits",
                             "--xai-update-baseline"], cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
+                           text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (pytester.path / "started").exists():
         assert run.poll() is None and time.monotonic() < deadline, "the run never reached the waiting explainer"
