@@ -136,8 +136,9 @@ KNOWN_FAILURES: dict[str, str] = {
 # EP and LIME and the Insertion/Deletion games make most of a run's time (docs/running.md
 # has the measurements). The localization cells of the gradient and CAM methods, whose
 # maps cost a forward and up to a few dozen backward passes, take more, for the claims that
-# compare them between models: F1a's effect is large, F1b must show a WSL difference within +-0.05 by TOST at
-# alpha 0.003, which on 0/1 scores of three CAM pairs takes ~500 images per model.
+# compare them between models: F1a's effect is large, F1b must show a WSL difference within
+# +-0.05 by TOST at alpha 0.003, which on 0/1 scores of three CAM pairs takes ~500 images
+# per model.
 DEFAULT_IMAGES = 32
 LOCALIZATION_IMAGES = {"gradient": 128, "cam": 512}
 
