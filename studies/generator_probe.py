@@ -106,6 +106,32 @@ def box_mask(boxes: torch.Tensor, size: int) -> torch.Tensor:
     return (inside_y[:, :, None] & inside_x[:, None, :])[:, None]
 
 
+def localization_scores(registry, models: list[LoadedModel], images: torch.Tensor, labels: torch.Tensor,
+                        boxes: torch.Tensor) -> tuple[dict[tuple[str, str], list[np.ndarray]], dict[str, list[float]]]:
+    """Per (method, metric) of F1's gradient and CAM methods under Pointing Game and WSL, each
+    model's per-image scores (fast profile; none for a method that does not apply to both); and per model the share of |gradient| and of the
+    min-max normalised CAM's mass inside the box (as WSL sees a CAM)."""
+    inside = box_mask(boxes, mini.IMAGE_SIZE)[:, 0]
+    hits: dict[tuple[str, str], list[np.ndarray]] = {}
+    shares: dict[str, list[float]] = {}
+    for method_name in GRADIENT + CAM:
+        for metric in (PointingGame(), WSL()):
+            hits[method_name, metric.name] = []
+        for model in models:
+            method = configured(registry.methods[method_name], model.spec, "fast")
+            if method.applies_to(model.spec) is not None:     # e.g. CAM on a model without a GAP head
+                continue
+            x = model.normalize(images)
+            maps = torch.cat([method.explain(model, xs, ys, seed=0) for xs, ys in zip(x.split(100), labels.split(100))])
+            for metric in (PointingGame(), WSL()):
+                hits[method_name, metric.name].append(metric.score(model, x, labels, maps, boxes).numpy())
+            if method_name in ("gradient", "cam"):
+                low = maps.flatten(1).min(1).values[:, None, None]
+                mass = maps.abs() if method_name == "gradient" else maps - low
+                shares.setdefault(method_name, []).append((mass * inside).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
+    return {key: scores for key, scores in hits.items() if len(scores) == len(models)}, shares
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tag", help="run name: weights and checkpoints go to runs/probes/TAG/")
@@ -169,23 +195,7 @@ def main() -> None:
     right = [torch.cat([m(b).argmax(1) for b in m.normalize(images).split(250)]).eq(labels) for m in models]
     cl = torch.stack(right).all(0)
     print(f"[{args.tag}] {int(cl.sum())} CL images of {args.images}", flush=True)
-    shares: dict[str, list[float]] = {}
-    hits = {}
-    for method_name in GRADIENT + CAM:
-        for metric in (PointingGame(), WSL()):
-            hits[method_name, metric.name] = []
-        for model in models:
-            method = configured(registry.methods[method_name], model.spec, "fast")
-            x, y = model.normalize(images[cl]), labels[cl]
-            maps = torch.cat([method.explain(model, xs, ys, seed=0) for xs, ys in zip(x.split(100), y.split(100))])
-            for metric in (PointingGame(), WSL()):
-                hits[method_name, metric.name].append(metric.score(model, x, y, maps, boxes[cl]).numpy())
-            if method_name in ("gradient", "cam"):
-                # |gradient| as it is; a CAM min-max normalised, as WSL sees it
-                low = maps.flatten(1).min(1).values[:, None, None]
-                mass = maps.abs() if method_name == "gradient" else maps - low
-                shares.setdefault(method_name, []).append(
-                    (mass * inside[cl, 0]).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
+    hits, shares = localization_scores(registry, models, images[cl], labels[cl], boxes[cl])
     row("share of |gradient| in the box", shares["gradient"])
     if shares.get("cam"):
         row("share of CAM mass in the box", shares["cam"])
