@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_xai.report.writer import read_report
 
 if TYPE_CHECKING:
-    from pytest_xai.data.base import ImageSet
-    from pytest_xai.models.spec import LoadedModel
+    from pytest_xai.benchmarks.base import ImageSet, LoadedModel
     from pytest_xai.registry import Registry
 
 __all__ = ["evaluate", "list_models", "load_images", "load_model", "read_report"]
@@ -54,7 +53,7 @@ def load_model(name: str, benchmark: str = "mini", weights_dir: Path | str | Non
     normalised images; ``model.normalize`` maps [0, 1] images to its input space)."""
     import torch
 
-    from pytest_xai.models.spec import LoadedModel
+    from pytest_xai.benchmarks.base import LoadedModel
 
     registry = _registry(weights_dir)
     _benchmark(registry, benchmark)
@@ -87,8 +86,8 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
 
     A bad setting raises ValueError naming it, before anything runs; a cell or claim that
     a pytest run would skip or fail is reported the same way here."""
+    from pytest_xai.benchmarks.base import MissingFile
     from pytest_xai.claims.base import evaluate_claim
-    from pytest_xai.data.base import MissingFile
     from pytest_xai.evaluation.records import Evaluator, cell_failure
     from pytest_xai.report.writer import build_report, report_config, write_report
     from pytest_xai.selection import select_grid

@@ -26,8 +26,8 @@ def main() -> None:
 
     import torch
 
+    from pytest_xai.benchmarks.base import LoadedModel
     from pytest_xai.methods.base import configured
-    from pytest_xai.models.spec import LoadedModel
     from pytest_xai.session import base_registry
 
     torch.set_num_threads(args.threads)

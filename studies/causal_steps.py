@@ -21,13 +21,12 @@ from pathlib import Path
 
 import torch
 
-from studies.common import correct, explain, mini_model
-
-from pytest_xai.data import mini
+from pytest_xai.benchmarks.mini import world as mini
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.causal import CausalMetric, Deletion, Insertion, auc
-from pytest_xai.models import mini_zoo
 from pytest_xai.session import base_registry
+from studies.common import correct, explain, mini_model
 
 FACTORS = (2, 4)
 

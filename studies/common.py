@@ -8,9 +8,9 @@ from pathlib import Path
 
 import torch
 
+from pytest_xai.benchmarks.base import LoadedModel
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.methods.base import Method
-from pytest_xai.models import mini_zoo
-from pytest_xai.models.spec import LoadedModel
 from pytest_xai.registry import Registry
 
 

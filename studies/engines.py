@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
-from pytest_xai.data import mini
+from pytest_xai.benchmarks.mini import world as mini
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics import WSL, Deletion, Insertion, PointingGame
 from pytest_xai.session import base_registry

@@ -19,9 +19,9 @@ import warnings
 
 import torch
 
-from pytest_xai.data import mini
+from pytest_xai.benchmarks.mini import world as mini
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.methods import ExtremalPerturbation
-from pytest_xai.models import mini_zoo
 
 
 class _Loaded:

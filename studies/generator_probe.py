@@ -38,13 +38,14 @@ import numpy as np
 import torch
 from scipy.stats import mannwhitneyu
 
+from pytest_xai.benchmarks.base import LoadedModel
+from pytest_xai.benchmarks.mini import train
+from pytest_xai.benchmarks.mini import world as mini
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.claims.base import ModelRow, ScoreTable
 from pytest_xai.claims.paper import CAM, GRADIENT, f1_cam, f1_gradient
-from pytest_xai.data import mini
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.localization import WSL, PointingGame
-from pytest_xai.models import mini_zoo, train
-from pytest_xai.models.spec import LoadedModel
 from pytest_xai.session import base_registry
 
 PAIR = ("resnet", "resnet-r")

@@ -15,12 +15,11 @@ import time
 
 import torch
 
-from studies.common import correct, explain, mini_model
-
-from pytest_xai.data import mini
+from pytest_xai.benchmarks.mini import world as mini
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.localization import WSL, PointingGame
 from pytest_xai.session import base_registry
+from studies.common import correct, explain, mini_model
 
 PAIR = ("resnet", "resnet-r")
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import torch
 
-from pytest_xai.data import mini
-from pytest_xai.models import mini_zoo
+from pytest_xai.benchmarks.mini import world as mini
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.session import base_registry
 from studies.generator_probe import accuracy, load_pair
 

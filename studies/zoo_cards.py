@@ -17,7 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-from pytest_xai.models import mini_zoo
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
 
 FLOOR = {"resnet": 0.85, "googlenet": 0.85, "densenet": 0.85, "alexnet": 0.75, "mobilenet": 0.75}
 ROBUST_GAP, PGD_GAIN, CONFIDENCE_RATIO = 0.15, 0.25, (1.2, 2.0)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import torch
 
+from pytest_xai.benchmarks.mini import world as mini
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.claims.base import ModelRow, ScoreTable
 from pytest_xai.claims.paper import f1_cam, f1_gradient
-from pytest_xai.data import mini
 from pytest_xai.metrics.localization import WSL, PointingGame
-from pytest_xai.models import mini_zoo
 from pytest_xai.session import base_registry
 from studies.generator_probe import load_pair, localization_scores
 

@@ -12,10 +12,21 @@ import pytest
 import torch
 from torch import nn
 
+from pytest_xai.benchmarks.base import LoadedModel
 from pytest_xai.builtins import register_builtins
-from pytest_xai.methods import (BUILTIN_METHODS, CAM, LIME, RISE, SHAP, ExtremalPerturbation, GradCAM, Gradient,
-                                IntegratedGradients, MeaningfulPerturbation, Method)
-from pytest_xai.models.spec import LoadedModel
+from pytest_xai.methods import (
+    BUILTIN_METHODS,
+    CAM,
+    LIME,
+    RISE,
+    SHAP,
+    ExtremalPerturbation,
+    GradCAM,
+    Gradient,
+    IntegratedGradients,
+    MeaningfulPerturbation,
+    Method,
+)
 from pytest_xai.registry import Registry
 
 SMALL: dict[str, dict] = {

@@ -72,7 +72,7 @@ def test_load_model_reads_weights_from_weights_dir(tmp_path: Path) -> None:
     import torch
     import torchvision
 
-    from pytest_xai.data.base import MissingFile
+    from pytest_xai.benchmarks.base import MissingFile
 
     with pytest.raises(MissingFile, match=re.escape(f"--xai-weights-dir {tmp_path}")):
         px.load_model("mobilenet_v2", benchmark="imagenet", weights_dir=tmp_path)

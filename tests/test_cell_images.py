@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from pytest_xai.benchmarks.base import Benchmark, ModelSpec
+from pytest_xai.benchmarks.smoke import images as smoke_data
+from pytest_xai.benchmarks.smoke import models as smoke_models
 from pytest_xai.builtins import register_builtins
 from pytest_xai.claims.base import HOLDS, Claim, ModelRow, Outcome, ScoreTable, evaluate_claim
 from pytest_xai.claims.paper import f4_confidence, f5_metric_correlations
-from pytest_xai.data import smoke as smoke_data
-from pytest_xai.data.base import Benchmark
 from pytest_xai.evaluation.records import Evaluator
-from pytest_xai.models import smoke as smoke_models
-from pytest_xai.models.spec import ModelSpec
 from pytest_xai.registry import Registry
 from pytest_xai.report.baseline import cells_by_key
 from pytest_xai.selection import Cell

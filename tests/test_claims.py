@@ -191,7 +191,7 @@ def test_merging_the_committed_baseline_keeps_its_claims_and_their_known_failure
     import json
     from pathlib import Path
 
-    from pytest_xai.models.mini_zoo import KNOWN_FAILURES
+    from pytest_xai.benchmarks.mini.benchmark import KNOWN_FAILURES
     from pytest_xai.report.merge import merge_reports
     from pytest_xai.session import base_registry
 

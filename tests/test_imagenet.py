@@ -17,12 +17,11 @@ from PIL import Image, ImageDraw
 from torch import nn
 from torchvision import models
 
+from pytest_xai.benchmarks.base import LoadedModel, MissingFile
+from pytest_xai.benchmarks.imagenet import images as imagenet
+from pytest_xai.benchmarks.imagenet.zoo import ZOO, ZooEntry, load_model
 from pytest_xai.builtins import register_builtins
-from pytest_xai.data import imagenet
-from pytest_xai.data.base import MissingFile
 from pytest_xai.evaluation.inputs import Inputs
-from pytest_xai.models.imagenet_zoo import ZOO, ZooEntry, load_model
-from pytest_xai.models.spec import LoadedModel
 from pytest_xai.registry import Registry
 
 WNIDS = ("n01440764", "n01443537", "n01484850")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from pytest_xai.data import mini
+from pytest_xai.benchmarks.mini import world as mini
 
 # sha256 of the uint8 pixels, label and box of ("test", i, 0) for i in 0..3; they change
 # only when GENERATOR_VERSION does (update both together).

@@ -11,13 +11,14 @@ import pytest
 import torch
 from torch import nn
 
-from pytest_xai.data.base import MissingFile
-from pytest_xai.session import base_registry
-from pytest_xai.data.mini import GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, make_split
-from pytest_xai.models import mini_zoo
-from pytest_xai.models.attacks import pgd_l2
-from pytest_xai.models.train import Config, _warm, _zoom, count_macs, default_config, main, train
+from pytest_xai.attacks import pgd_l2
+from pytest_xai.benchmarks.base import MissingFile
+from pytest_xai.benchmarks.mini import benchmark as mini_benchmark
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
+from pytest_xai.benchmarks.mini.train import Config, _warm, _zoom, count_macs, default_config, main, train
+from pytest_xai.benchmarks.mini.world import GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, make_split
 from pytest_xai.registry import Registry
+from pytest_xai.session import base_registry
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +44,7 @@ def test_known_failures_name_registered_claims_and_say_why():
 
     registry = base_registry()
     known = registry.benchmarks["mini"].known_failures
-    assert known is mini_zoo.KNOWN_FAILURES and set(known) <= set(registry.claims.names())
+    assert known is mini_benchmark.KNOWN_FAILURES and set(known) <= set(registry.claims.names())
     assert all(len(reason) > 80 and any(ch.isdigit() for ch in reason) for reason in known.values())
 
 
@@ -194,7 +195,7 @@ def test_train_tiny_end_to_end(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_jobs_put_each_robust_model_after_its_twin_and_train_in_parallel(tmp_path):
-    from pytest_xai.models.train import chains
+    from pytest_xai.benchmarks.mini.train import chains
 
     assert chains(["alexnet-r", "resnet", "resnet-placebo", "alexnet", "resnet-r", "resnet-pgd1"]) == [
         ["resnet", "resnet-r"], ["alexnet", "alexnet-r"], ["resnet-pgd1"], ["resnet-placebo"]]
@@ -224,7 +225,7 @@ def test_a_robust_run_starts_from_its_vanilla_twins_clean_epochs(tmp_path, capsy
 
 
 def test_an_untrained_model_says_how_to_train_it(tmp_path):
-    with pytest.raises(MissingFile, match=r"python -m pytest_xai\.models\.train --model densenet-r"):
+    with pytest.raises(MissingFile, match=r"python -m pytest_xai\.benchmarks\.mini\.train --model densenet-r"):
         mini_zoo.load("densenet-r", tmp_path)
 
 
@@ -236,14 +237,14 @@ def test_a_model_trained_on_older_images_is_not_used(tmp_path):
                                           rf"{GENERATOR_VERSION}: retrain it with `python -m pytest_xai"):
         mini_zoo.load("resnet", tmp_path)
     registry = Registry()
-    mini_zoo.register_mini(registry, tmp_path)
+    mini_benchmark.register_mini(registry, tmp_path)
     spec = next(e.obj for e in registry.models_of("mini") if e.name == "resnet")
     assert spec.weights == "resnet.pt, stale: trained on images of an older generator version" and spec.card == {}
 
 
 def test_registered_as_the_mini_benchmark(tmp_path):
     registry = Registry()
-    mini_zoo.register_mini(registry, tmp_path)
+    mini_benchmark.register_mini(registry, tmp_path)
     assert registry.benchmarks.names() == ["mini"]
     specs = {entry.name: entry.obj for entry in registry.models_of("mini")}
     assert tuple(specs) == mini_zoo.MINI_MODELS
@@ -269,7 +270,7 @@ def test_the_committed_vanilla_resnet_matches_its_card():
 
 def test_mini_control_registers_the_placebo_as_resnets_robust_twin(tmp_path):
     registry = Registry()
-    mini_zoo.register_mini_control(registry, tmp_path)
+    mini_benchmark.register_mini_control(registry, tmp_path)
     specs = {entry.name: entry.obj for entry in registry.models_of("mini-control")}
     assert list(specs) == ["resnet", "resnet-r"]
     assert (specs["resnet"].training, specs["resnet-r"].training) == ("vanilla", "robust")
@@ -291,13 +292,13 @@ def test_a_corrupt_card_names_its_file_and_the_rebuild_command_and_affects_only_
     shutil.copy(mini_zoo.WEIGHTS_DIR / "resnet.json", tmp_path / "resnet.json")
     (tmp_path / "densenet.json").write_text(content)
     registry = Registry()
-    mini_zoo.register_mini(registry, tmp_path)                  # registering all 12 models does not stop here
+    mini_benchmark.register_mini(registry, tmp_path)                  # registering all 12 models does not stop here
     specs = {entry.name: entry.obj for entry in registry.models_of("mini")}
     assert specs["densenet"].weights == "densenet.pt, its card densenet.json is corrupt"
     assert specs["resnet"].loader() is not None                 # the other models load
     (tmp_path / "densenet.pt").write_bytes(b"")
     with pytest.raises(mini_zoo.CorruptFile, match=r"model densenet: its card .*densenet.json is corrupt .*; "
-                                                   r"rebuild it with `python -m pytest_xai.models.train --model densenet`"):
+                                                   r"rebuild it with `python -m pytest_xai.benchmarks.mini.train --model densenet`"):
         specs["densenet"].loader()
 
 

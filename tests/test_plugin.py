@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ N_CELLS = 2 * 2 * 5  # smoke models x FAST_METHODS x metrics
 TWINS_CONFTEST = '''
 import torch
 from functools import partial
-from pytest_xai.models.spec import ModelSpec
+from pytest_xai.benchmarks.base import ModelSpec
 
 def colour_reader(red_weight):
     conv = torch.nn.Conv2d(3, 3, 1, bias=False)
@@ -500,8 +500,8 @@ def test_claims_run_after_the_cells(pytester: pytest.Pytester) -> None:
 @pytest.mark.parametrize("require_all", [False, True])
 def test_missing_local_files_skip_or_fail_with_require_all(pytester: pytest.Pytester, require_all: bool) -> None:
     pytester.makeconftest('''
-from pytest_xai.data.base import MissingFile
-from pytest_xai.models.spec import ModelSpec
+from pytest_xai.benchmarks.base import MissingFile
+from pytest_xai.benchmarks.base import ModelSpec
 
 def absent():
     raise MissingFile("expected /weights/absent.pth: put the checkpoint there or pass --xai-weights-dir")
@@ -790,7 +790,7 @@ def test_merge_refuses_reports_of_different_grids(pytester: pytest.Pytester) -> 
 
 VIEW_CONFTEST = '''
 import torch
-from pytest_xai.models.spec import ModelSpec
+from pytest_xai.benchmarks.base import ModelSpec
 
 class ViewNet(torch.nn.Module):
     """Flattens its activations with ``view``, which fails on a channels_last tensor."""
@@ -817,3 +817,15 @@ def test_a_users_model_runs_in_its_own_memory_format(pytester: pytest.Pytester) 
     result = pytester.runpytest("--xai-models=viewnet", "--xai-methods=gradient", "--xai-metrics=pointing_game",
                                 *SMALL)
     result.assert_outcomes(passed=1)
+
+
+def test_the_documented_benchmark_example_runs_through_the_grid(pytester: pytest.Pytester) -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "extending.md").read_text()
+    section = docs.split("## A benchmark of your own", 1)[1]
+    pytester.makeconftest(section.split("```python\n", 1)[1].split("```", 1)[0])
+    result = pytester.runpytest("--xai-benchmark=squares", "--xai-models=all", "--xai-methods=gradient,gradcam",
+                                "--xai-metrics=pointing_game", "-p", "no:cacheprovider", "-k", "test_cell")
+    result.assert_outcomes(passed=2)
+    report = report_of(pytester)
+    assert report["config"]["benchmark"] == "squares" and [m["name"] for m in report["models"]] == ["tiny"]
+    assert [c["n"] for c in report["cells"]] == [8, 8]

@@ -78,7 +78,7 @@ def test_a_run_prints_progress_of_slow_maps_unless_quiet(pytester: pytest.Pytest
 SLOW_MODEL = """
 import time
 import torch
-from pytest_xai.models.spec import ModelSpec
+from pytest_xai.benchmarks.base import ModelSpec
 
 class Slow(torch.nn.Module):
     def __init__(self):

@@ -65,12 +65,12 @@ def test_duplicate_names_are_refused(models: Catalog[str]) -> None:
 
 
 def test_ambiguous_cell_ids_are_refused() -> None:
+    from pytest_xai.benchmarks.base import ModelSpec
     from pytest_xai.builtins import register_builtins
     from pytest_xai.methods.base import FunctionMethod
-    from pytest_xai.models.spec import ModelSpec
-    from pytest_xai.settings import XaiConfig
     from pytest_xai.registry import Registry
     from pytest_xai.selection import select_grid
+    from pytest_xai.settings import XaiConfig
 
     registry = Registry()
     register_builtins(registry)

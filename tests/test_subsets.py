@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from pytest_xai.benchmarks.base import ModelSpec
 from pytest_xai.builtins import register_builtins
 from pytest_xai.evaluation.inputs import MAX_POOL_FACTOR
 from pytest_xai.evaluation.records import Evaluator
-from pytest_xai.models.spec import ModelSpec
 from pytest_xai.registry import Registry
 from pytest_xai.settings import XaiConfig
 

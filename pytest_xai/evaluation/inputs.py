@@ -13,10 +13,9 @@ from pytest_xai.store import ScoreStore
 if TYPE_CHECKING:
     import torch
 
-    from pytest_xai.data.base import ImageSet
+    from pytest_xai.benchmarks.base import ImageSet, LoadedModel
     from pytest_xai.methods.base import Method
     from pytest_xai.metrics.base import Metric
-    from pytest_xai.models.spec import LoadedModel
 
 MAX_POOL_FACTOR = 4  # the pool is held in memory: 4 x 2000 ImageNet images at 224 px is 4.8 GB
 
@@ -45,7 +44,7 @@ class Inputs:
         if name not in self._models:
             import torch
 
-            from pytest_xai.models.spec import LoadedModel, state_dict_sha256
+            from pytest_xai.benchmarks.base import LoadedModel, state_dict_sha256
 
             spec = self.models[name]
             layout = torch.channels_last if spec.channels_last else torch.contiguous_format
@@ -115,7 +114,7 @@ class Inputs:
             return self.benchmark.load(n, self.cfg.seed)
         import torch
 
-        from pytest_xai.data.base import ImageSet
+        from pytest_xai.benchmarks.base import ImageSet
 
         def compute() -> bytes:
             image_set = self.benchmark.load(n, self.cfg.seed)

@@ -12,7 +12,7 @@ from pytest_xai.profiles import with_fast_caps
 if TYPE_CHECKING:
     import torch
 
-    from pytest_xai.models.spec import LoadedModel, ModelSpec
+    from pytest_xai.benchmarks.base import LoadedModel, ModelSpec
 
 GROUPS = ("gradient", "cam", "perturbation", "baseline", "other")
 

@@ -11,7 +11,7 @@ from pytest_xai.methods.base import Method
 if TYPE_CHECKING:
     import torch
 
-    from pytest_xai.models.spec import LoadedModel, ModelSpec
+    from pytest_xai.benchmarks.base import LoadedModel, ModelSpec
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pytest_xai.methods.base import Method, image_seed
 if TYPE_CHECKING:
     import torch
 
-    from pytest_xai.models.spec import LoadedModel
+    from pytest_xai.benchmarks.base import LoadedModel
 
 
 def abs_max_over_channels(attributions: "torch.Tensor") -> "torch.Tensor":

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import torch
     from torchray.attribution.extremal_perturbation import MaskGenerator
 
-    from pytest_xai.models.spec import LoadedModel
+    from pytest_xai.benchmarks.base import LoadedModel
 
 #: the image side (px) for which the paper's pixel sizes are given
 PAPER_SIDE = 224

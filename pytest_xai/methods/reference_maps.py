@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import torch
     from torch import Tensor
 
-    from pytest_xai.models.spec import LoadedModel
+    from pytest_xai.benchmarks.base import LoadedModel
 
 
 def centred_gaussian(h: int, w: int, sigma: float | None = None,

@@ -12,7 +12,7 @@ from pytest_xai.store import ScoreStore, key_digest
 if TYPE_CHECKING:
     import torch
 
-    from pytest_xai.data.base import ImageSet
+    from pytest_xai.benchmarks.base import ImageSet
 
 FIGURE_IMAGES = 4
 

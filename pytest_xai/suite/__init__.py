@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from pytest_xai.data.base import MissingFile
+from pytest_xai.benchmarks.base import MissingFile
 
 
 @contextmanager

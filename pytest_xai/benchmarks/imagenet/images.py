@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_xai.data.base import ImageSet, MissingFile
+from pytest_xai.benchmarks.base import ImageSet, MissingFile
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from pytest_xai.data.base import ImageSet
+from pytest_xai.benchmarks.base import ImageSet
 
 if TYPE_CHECKING:  # heavy imports live inside the functions: the registry imports this module
     import numpy as np

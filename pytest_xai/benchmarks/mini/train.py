@@ -1,4 +1,4 @@
-"""Train the `mini` zoo: ``python -m pytest_xai.models.train --model NAME | --all [--tiny]``.
+"""Train the `mini` zoo: ``python -m pytest_xai.benchmarks.mini.train --model NAME | --all [--tiny]``.
 
 ``--jobs N`` trains N models at once in separate processes (a robust model after its
 vanilla twin); ``--device cuda`` trains on a GPU (the images are made and batched on
@@ -7,7 +7,7 @@ Seeded and resumable: a checkpoint per epoch under ``runs/NAME/`` (gitignored); 
 the same command resumes from the last one, and ``--all`` skips models whose weights
 for the chosen world (``--world``, default the shipped one) are already in the output
 folder. Each finished model gets ``NAME.pt`` (float32 state_dict) and a card
-``NAME.json`` in ``pytest_xai/models/weights/mini/`` (or ``--weights-dir``).
+``NAME.json`` in ``pytest_xai/benchmarks/mini/weights/`` (or ``--weights-dir``).
 
 What follows is generator v3's recipe; later worlds take the v4 recipe that
 ``default_config`` describes.
@@ -19,7 +19,7 @@ a tight crop around the digit, then over one epoch the crops widen to the whole 
 from then on half of each batch is zoomed in around the digit, like ImageNet's random
 resized crops. Without the tight phase the nets sit at chance for epochs looking for
 the small digit in the clutter, and they learn the background shortcut instead (the
-class's own photograph, see ``pytest_xai.data.mini``); AlexNet and MobileNet need
+class's own photograph, see ``world.py``); AlexNet and MobileNet need
 ~700 and ~400 steps of tight crops before they leave chance at all.
 
 - ``vanilla``: clean images, 8 epochs;
@@ -63,9 +63,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pytest_xai.data import mini
-from pytest_xai.models import mini_zoo
-from pytest_xai.models.attacks import pgd_l2
+from pytest_xai.attacks import pgd_l2
+from pytest_xai.benchmarks.mini import world as mini
+from pytest_xai.benchmarks.mini import zoo as mini_zoo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS_DIR = mini_zoo.WEIGHTS_DIR

@@ -2,12 +2,12 @@
 
 Three classes (the square is red, green or blue) on a grey noise background,
 32 x 32 px, one box per image. The models of this benchmark are untrained
-(see ``pytest_xai.models.smoke``), so its scores test the plumbing, not methods.
+(see ``models.py``), so its scores test the plumbing, not methods.
 """
 
 from __future__ import annotations
 
-from pytest_xai.data.base import ImageSet
+from pytest_xai.benchmarks.base import ImageSet
 
 SIZE = 32
 CLASS_NAMES = ("red", "green", "blue")

@@ -30,14 +30,10 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_xai.data import imagenet as imagenet_data
-from pytest_xai.data.base import Benchmark, MissingFile
-from pytest_xai.models.spec import ModelSpec
-from pytest_xai.registry import Registry
+from pytest_xai.benchmarks.base import MissingFile
 
 if TYPE_CHECKING:
     import torch
@@ -118,26 +114,6 @@ ZOO: tuple[ZooEntry, ...] = (
     ZooEntry("mobilenet_v2-r", "mobilenet_v2", "robust", ("mobilenet_l2_eps3.ckpt",), SALMAN,
              (DEFAULT_AREAS, 10, 4, 8000, 20), (0.41, 0.26, 50.40, 29.65)),
 )
-
-
-def register_imagenet(registry: Registry, imagenet_root: Path | None, weights_dir: Path | None) -> None:
-    """Register the `imagenet` benchmark and its 12 models; reads no file (that happens at use)."""
-    registry.add_benchmark(Benchmark(
-        name="imagenet", description="ILSVRC2012 val images with one box of at most half the image, 224 px "
-                                     "centre crops, and the paper's 12 CNNs; from local files",
-        load=partial(imagenet_data.load, imagenet_root), class_names=imagenet_data.ClassNames(imagenet_root),
-        default_images=2000, default_subset="cl", tags=("real",)))
-    for entry in ZOO:
-        cam_layer, gap_head = ARCHS[entry.arch]
-        confidence, confidence_std, accuracy, pgd_accuracy = entry.table_1
-        registry.add_model(ModelSpec(
-            name=entry.name, benchmark="imagenet", arch=entry.arch, training=entry.training,
-            loader=partial(load_model, entry, weights_dir), weights=" or ".join(entry.files),
-            mean=entry.mean, std=entry.std, cam_layer=cam_layer, gap_head=gap_head,
-            card={"clean_accuracy": accuracy / 100, "pgd_accuracy": pgd_accuracy / 100,
-                  "confidence": [confidence, confidence_std], "checkpoint": entry.source,
-                  "card_source": "Nourelahi et al. 2022, Table 1 (reported, not measured here)"},
-            method_params=entry.method_params(), channels_last=True))
 
 
 def load_model(entry: ZooEntry, weights_dir: Path | None) -> "nn.Module":

@@ -1,0 +1,1 @@
+"""The `imagenet` benchmark: see ``benchmark.py``."""

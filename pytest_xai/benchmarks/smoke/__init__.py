@@ -1,0 +1,1 @@
+"""The `smoke` benchmark: see ``benchmark.py``."""

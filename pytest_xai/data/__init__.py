@@ -1,1 +1,0 @@
-"""Benchmark data: image sets with boxes (generated, or read from local files)."""

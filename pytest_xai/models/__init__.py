@@ -1,1 +1,0 @@
-"""Models: the ModelSpec contract, the zoos of each benchmark and their loaders."""
