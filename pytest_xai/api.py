@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_xai.report.writer import read_report
+from pytest_xai.report.schema import Report, read_report
 
 if TYPE_CHECKING:
     from pytest_xai.benchmarks.base import ImageSet, LoadedModel
@@ -78,7 +78,7 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
              subset: str = "auto", device: str = "auto", cache_dir: Path | str = ".xai-cache",
              baseline: Path | str | None = None, baseline_alpha: float = 0.01,
              report: Path | str | None = None, weights_dir: Path | str | None = None,
-             imagenet_root: Path | str | None = None) -> dict[str, Any]:
+             imagenet_root: Path | str | None = None) -> Report:
     """Score the selected grid and claims, as ``pytest --xai-models=...`` would with the same
     options (selectors as there), and return the report (a dict of the ``pytest-xai/1``
     schema); with ``report``, also write it there. Scores go through the score store at
@@ -89,7 +89,8 @@ def evaluate(models: str = "all", methods: str = "all", metrics: str = "all", cl
     from pytest_xai.benchmarks.base import MissingFile
     from pytest_xai.claims.base import evaluate_claim
     from pytest_xai.evaluation.records import Evaluator, cell_failure
-    from pytest_xai.report.writer import build_report, report_config, write_report
+    from pytest_xai.report.schema import write_report
+    from pytest_xai.report.writer import build_report, report_config
     from pytest_xai.selection import select_grid
     from pytest_xai.settings import check_baseline, check_output_paths, settings_from
 

@@ -9,12 +9,11 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import Any
 
-from pytest_xai.report.writer import ReportError, read_report
+from pytest_xai.report.schema import Report, ReportError, read_report
 
 
-def _load(path: str) -> dict[str, Any]:
+def _load(path: str) -> Report:
     try:
         return read_report(path)
     except ReportError as exc:
@@ -40,7 +39,7 @@ def _html(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     from pytest_xai.report.merge import MergeError, merge_reports
-    from pytest_xai.report.writer import write_report
+    from pytest_xai.report.schema import write_report
     from pytest_xai.session import base_registry
 
     try:

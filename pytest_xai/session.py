@@ -15,7 +15,8 @@ import pytest
 
 from pytest_xai.settings import XaiConfig
 from pytest_xai.registry import Registry
-from pytest_xai.report.writer import build_report, report_config, write_report
+from pytest_xai.report.schema import write_report
+from pytest_xai.report.writer import build_report, report_config
 from pytest_xai.selection import Cell, Grid
 
 CELL_PROPERTY = "xai_cell"

@@ -181,7 +181,7 @@ def check_baseline(cfg: XaiConfig, named: bool, name: Callable[[str], str] = opt
     """The settings with a baseline that can serve this run: a named one must be a complete
     report of this benchmark and seed (else SettingsError); the benchmark's committed default
     is simply not used at another seed."""
-    from pytest_xai.report.writer import ReportError, read_report
+    from pytest_xai.report.schema import ReportError, read_report
 
     if cfg.baseline is None or cfg.update_baseline:
         return cfg

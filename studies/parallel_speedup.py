@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_xai.report.writer import read_report, without_run_dependent
+from pytest_xai.report.schema import read_report, without_run_dependent
 
 
 def run(folder: Path, name: str, workers: int, models: str, extra: list[str]) -> tuple[float, dict]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pytest_xai.report.writer import without_run_dependent
+from pytest_xai.report.schema import without_run_dependent
 from pytest_xai.store import _umask
 
 # The smoke models are untrained: the paper's claims would only be skipped, so run the cells.

@@ -12,7 +12,7 @@ import pytest
 from pytest_xai.cli import main
 from pytest_xai.report.baseline import load_baseline
 from pytest_xai.report.compare import compare_reports, format_comparison
-from pytest_xai.report.writer import ReportError
+from pytest_xai.report.schema import ReportError
 
 IDS = [f"img-{i}" for i in range(30)]
 
@@ -94,7 +94,7 @@ def test_compare_refuses_an_alpha_outside_0_1(tmp_path: Path, capsys: pytest.Cap
     (json.dumps({k: v for k, v in BASE.items() if k != "config"}),
      "not a complete pytest-xai report (missing or malformed: 'config', 'config.benchmark', "),
     (json.dumps({**BASE, "cells": [{k: v for k, v in c.items() if k != "outcome"} for c in BASE["cells"]]}),
-     "not a complete pytest-xai report (3 cells, the first at index 0, lack one of method, metric, model, outcome)"),
+     "not a complete pytest-xai report (3 cells, the first at index 0, lack one of index, method, metric, model, outcome)"),
 ])
 def test_every_report_reader_refuses_what_is_not_a_complete_report(tmp_path: Path, content: str | None,
                                                                    why: str) -> None:

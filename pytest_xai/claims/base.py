@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from pytest_xai.report.schema import Report
 
 
 class NotApplicable(Exception):
@@ -183,7 +186,7 @@ def gather_table(claim: Claim, models: Sequence[str], methods: Sequence[str], me
     return ScoreTable(models=rows, scores=scores, higher_is_better=higher), used
 
 
-def table_from_report(claim: Claim, report: dict[str, Any]) -> tuple[ScoreTable, list[tuple[str, str, str]]]:
+def table_from_report(claim: Claim, report: Report) -> tuple[ScoreTable, list[tuple[str, str, str]]]:
     """``gather_table`` on a report's cells and models (``pytest-xai merge``, studies)."""
     config = report["config"]
     models = {m["name"]: m for m in report["models"]}

@@ -6,30 +6,36 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from pytest_xai.report.writer import read_report
+from pytest_xai.report.schema import CellRecord, Report, read_report
 from pytest_xai.stats import paired_one_sided_p, unpaired_one_sided_p
 
 CellKey = tuple[str, str, str]
 
 
-def cells_by_key(report: dict[str, Any]) -> dict[CellKey, dict[str, Any]]:
+class ScoredCell(CellRecord):
+    """A cell with the ids of the images it scored, one per score (None without scores)."""
+
+    image_ids: list[str] | None
+
+
+def cells_by_key(report: Report) -> dict[CellKey, ScoredCell]:
     """A report's cells by (model, method, metric), each with the ``image_ids`` it scored:
     the first of its model's, one per score (None for a cell without scores)."""
-    ids = {m["name"]: m.get("image_ids") for m in report.get("models", [])}
+    ids = {m["name"]: m["image_ids"] for m in report["models"]}
 
-    def scored(cell: dict[str, Any]) -> list[str] | None:
+    def scored(cell: CellRecord) -> list[str] | None:
         model_ids, scores = ids.get(cell["model"]), cell.get("scores")
         return None if model_ids is None or not scores else model_ids[:len(scores)]
 
-    return {(c["model"], c["method"], c["metric"]): {**c, "image_ids": scored(c)} for c in report.get("cells", [])}
+    return {(c["model"], c["method"], c["metric"]): ScoredCell(**c, image_ids=scored(c)) for c in report["cells"]}
 
 
-def load_baseline(path: Path) -> dict[CellKey, dict[str, Any]]:
+def load_baseline(path: Path) -> dict[CellKey, ScoredCell]:
     """The cells of the baseline report at ``path`` (a complete report: see ``read_report``)."""
     return cells_by_key(read_report(path))
 
 
-def compare_cell(base: dict[str, Any] | None, scores: list[float], image_ids: list[str] | None,
+def compare_cell(base: ScoredCell | None, scores: list[float], image_ids: list[str] | None,
                  higher_is_better: bool, alpha: float,
                  params: tuple[dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Is a cell with these per-image scores significantly worse than its baseline cell?

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_xai.report.baseline import cells_by_key, compare_cell
+from pytest_xai.report.schema import Report
 
 
-def compare_reports(base: dict[str, Any], new: dict[str, Any], alpha: float) -> list[dict[str, Any]]:
+def compare_reports(base: Report, new: Report, alpha: float) -> list[dict[str, Any]]:
     """One row per cell of ``new`` that has scores: its mean, the baseline's, the signed
     improvement (positive = better, whatever the metric's direction) and the one-sided
     p-value that the baseline was better. Significantly worse cells come first."""
@@ -27,7 +28,7 @@ def compare_reports(base: dict[str, Any], new: dict[str, Any], alpha: float) -> 
                                        r["improvement"] if r["improvement"] is not None else 0.0))
 
 
-def missing_cells(base: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, str]]:
+def missing_cells(base: Report, new: Report) -> list[tuple[str, str, str]]:
     """The (model, method, metric) cells with scores in ``base`` that ``new`` has no scores for."""
     new_cells = cells_by_key(new)
     return [key for key, cell in cells_by_key(base).items()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_xai.report import tables as t
 from pytest_xai.report.figure_entries import FIGURE_IMAGES, read_entry
+from pytest_xai.report.schema import Report
 from pytest_xai.store import ScoreStore
 
 if TYPE_CHECKING:
@@ -47,14 +48,14 @@ def _save(fig: "MplFigure", out_dir: Path, name: str) -> str:
     return name
 
 
-def method_groups(report: dict[str, Any]) -> dict[str, str]:
+def method_groups(report: Report) -> dict[str, str]:
     """Each method's group (gradient, cam, perturbation, ...) as its cells record it."""
     groups = {c["method"]: c["method_group"] for c in report["cells"] if c.get("method_group")}
     return {m: groups.get(m, "other") for m in t.methods(report)}
 
 
 # -- Fig. 1: attribution maps ------------------------------------------------------
-def _figure_images(report: dict[str, Any], store: ScoreStore) -> dict[str, tuple[Any, int, list[int]]]:
+def _figure_images(report: Report, store: ScoreStore) -> dict[str, tuple[Any, int, list[int]]]:
     """Image id -> (HxWx3 uint8 array, label, box) from the models' figure entries."""
     images: dict[str, tuple[Any, int, list[int]]] = {}
     for key in dict.fromkeys(m.get("figure_key") for m in report["models"]):
@@ -65,7 +66,7 @@ def _figure_images(report: dict[str, Any], store: ScoreStore) -> dict[str, tuple
     return images
 
 
-def _maps(report: dict[str, Any], store: ScoreStore, ids: list[str]) -> tuple[dict[tuple[str, str, str], Any], int]:
+def _maps(report: Report, store: ScoreStore, ids: list[str]) -> tuple[dict[tuple[str, str, str], Any], int]:
     """(model, method, image id) -> map for the chosen images, and how many maps entries were missing.
 
     Reads the small "figure_maps" entries: the maps of each model's first FIGURE_IMAGES images."""
@@ -89,7 +90,7 @@ def _box(ax: Any, box: list[int]) -> None:
     ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor="lime", lw=1.5))
 
 
-def map_grid(report: dict[str, Any], image_id: str, image: tuple[Any, int, list[int]],
+def map_grid(report: Report, image_id: str, image: tuple[Any, int, list[int]],
              maps: dict[tuple[str, str, str], Any], out_dir: Path, name: str) -> str:
     """Fig. 1 for one image: rows models, columns the image then each method's map, box drawn."""
     names, meths = t.models(report), t.methods(report)
@@ -119,7 +120,7 @@ def map_grid(report: dict[str, Any], image_id: str, image: tuple[Any, int, list[
     return _save(fig, out_dir, name)
 
 
-def map_grids(report: dict[str, Any], store: ScoreStore, out_dir: Path) -> list[Figure]:
+def map_grids(report: Report, store: ScoreStore, out_dir: Path) -> list[Figure]:
     """Fig. 1 for the first MAP_IMAGES images that most models were evaluated on."""
     images = _figure_images(report, store)
     seen = [set((m.get("image_ids") or [])[:FIGURE_IMAGES]) for m in report["models"]]
@@ -138,7 +139,7 @@ def map_grids(report: dict[str, Any], store: ScoreStore, out_dir: Path) -> list[
 
 
 # -- Fig. 2: vanilla vs robust ----------------------------------------------------
-def vanilla_vs_robust(report: dict[str, Any], out_dir: Path) -> Figure:
+def vanilla_vs_robust(report: Report, out_dir: Path) -> Figure:
     """Box plots of the per-image scores of vanilla vs robust models, per method group and metric."""
     by_arch: dict[str, dict[str, list[str]]] = {}
     for m in report["models"]:
@@ -177,7 +178,7 @@ def _patch(training: str) -> Any:
 
 
 # -- Fig. 4: method ranking -------------------------------------------------------
-def method_ranking(report: dict[str, Any], out_dir: Path) -> Figure:
+def method_ranking(report: Report, out_dir: Path) -> Figure:
     """Bars of each method's score averaged over models, per metric, best on top."""
     names, hib = t.metrics(report), t.higher_is_better(report)
     stats = {metric: t.by_method(report, metric) for metric in names}
@@ -208,7 +209,7 @@ def method_ranking(report: dict[str, Any], out_dir: Path) -> Figure:
 FIG5_METRICS = ("wsl", "insertion")
 
 
-def accuracy_vs_scores(report: dict[str, Any], out_dir: Path) -> Figure:
+def accuracy_vs_scores(report: Report, out_dir: Path) -> Figure:
     """Each model's clean accuracy (card) against its method-averaged WSL and Insertion."""
     accuracy = {m["name"]: t.card_accuracy(m) for m in report["models"] if t.card_accuracy(m) is not None}
     names = [m for m in FIG5_METRICS if m in t.metrics(report)]
@@ -237,7 +238,7 @@ def accuracy_vs_scores(report: dict[str, Any], out_dir: Path) -> Figure:
 
 
 # -- Fig. 6b: metric correlation ---------------------------------------------------
-def correlation(report: dict[str, Any], out_dir: Path) -> Figure:
+def correlation(report: Report, out_dir: Path) -> Figure:
     """Heat map of the Spearman correlation between metrics (the numbers of the table)."""
     names, matrix, n, _ = t.metric_correlation(report)
     if not matrix:
@@ -259,7 +260,7 @@ def correlation(report: dict[str, Any], out_dir: Path) -> Figure:
                   f"Spearman rank correlation over {n} per-image scores.", "metric-correlation")
 
 
-def draw_all(report: dict[str, Any], out_dir: Path, store: ScoreStore) -> list[Figure]:
+def draw_all(report: Report, out_dir: Path, store: ScoreStore) -> list[Figure]:
     """Every figure, drawn into ``out_dir``."""
     return [*map_grids(report, store, out_dir), vanilla_vs_robust(report, out_dir), method_ranking(report, out_dir),
             accuracy_vs_scores(report, out_dir), correlation(report, out_dir)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from pytest_xai.report import tables as t
 from pytest_xai.report.figures import Figure, draw_all
+from pytest_xai.report.schema import Report
 from pytest_xai.store import ScoreStore
 
 STYLE = """
@@ -52,7 +52,7 @@ def figure_html(figure: Figure) -> str:
             f"<figcaption class=\"note\">{escape(figure.caption)}</figcaption></figure>")
 
 
-def page(report: dict[str, Any], figures: list[Figure]) -> str:
+def page(report: Report, figures: list[Figure]) -> str:
     """The whole page: summary, then each table followed by the figures that illustrate it."""
     all_tables = t.tables(report)
     body = ["<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in t.summary(report)) + "</dl>",
@@ -64,7 +64,7 @@ def page(report: dict[str, Any], figures: list[Figure]) -> str:
             f"<style>{STYLE}</style></head>\n<body><h1>{escape(title)}</h1>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def write_page(report: dict[str, Any], out_dir: Path, cache_dir: Path | None = None) -> Path:
+def write_page(report: Report, out_dir: Path, cache_dir: Path | None = None) -> Path:
     """Write ``out_dir/index.html`` and its figures; maps come from ``cache_dir`` (default:
     the report's ``config.cache_dir``). Returns the page's path."""
     out_dir = Path(out_dir)

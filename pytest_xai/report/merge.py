@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_xai.registry import Registry
+    from pytest_xai.report.schema import CellRecord, ModelEntry, Report
 
 RUN_ONLY = ("shard", "cache_dir")  # config fields that may differ between shards
 
@@ -19,8 +20,8 @@ class MergeError(ValueError):
     """The reports are not shards of one grid."""
 
 
-def _same_grid(reports: list[dict[str, Any]], names: list[str]) -> None:
-    def grid_of(report: dict[str, Any]) -> dict[str, Any]:
+def _same_grid(reports: list[Report], names: list[str]) -> None:
+    def grid_of(report: Report) -> dict[str, Any]:
         return {k: v for k, v in report.get("config", {}).items() if k not in RUN_ONLY}
 
     first = reports[0]
@@ -37,7 +38,7 @@ def _same_grid(reports: list[dict[str, Any]], names: list[str]) -> None:
                                  f"{theirs.get(key)!r} vs {mine.get(key)!r}")
 
 
-def merge_reports(reports: list[dict[str, Any]], registry: Registry, names: list[str] | None = None) -> dict[str, Any]:
+def merge_reports(reports: list[Report], registry: Registry, names: list[str] | None = None) -> Report:
     """One report from the reports of shards of the same grid (same benchmark, selection,
     seed, images, profile and pytest-xai version); a cell in two reports is an error. The
     claims are those of ``registry`` (the caller's: built-ins, entry points), evaluated on
@@ -49,8 +50,8 @@ def merge_reports(reports: list[dict[str, Any]], registry: Registry, names: list
         raise MergeError("no reports to merge")
     names = names or [f"report {i}" for i in range(1, len(reports) + 1)]
     _same_grid(reports, names)
-    cells: dict[tuple[str, str, str], dict[str, Any]] = {}
-    models: dict[str, dict[str, Any]] = {}
+    cells: dict[tuple[str, str, str], CellRecord] = {}
+    models: dict[str, ModelEntry] = {}
     for name, report in zip(names, reports):
         for cell in report["cells"]:
             key = (cell["model"], cell["method"], cell["metric"])

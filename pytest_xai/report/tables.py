@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from statistics import fmean, pstdev
 from typing import Any
 
+from pytest_xai.report.schema import ClaimEntry, ModelEntry, Report, RunConfig
+
 SCORE = "mean"
 NA = "n/a"
 METRIC_TITLES = {"pointing_game": "Pointing Game", "wsl": "WSL", "insertion": "Insertion", "deletion": "Deletion"}
@@ -34,29 +36,29 @@ class Table:
 
 
 # -- what the report holds ------------------------------------------------------
-def models(report: dict[str, Any]) -> list[str]:
+def models(report: Report) -> list[str]:
     return [m["name"] for m in report["models"]]
 
 
-def methods(report: dict[str, Any]) -> list[str]:
+def methods(report: Report) -> list[str]:
     return list(dict.fromkeys([*report["config"].get("methods", []), *(c["method"] for c in report["cells"])]))
 
 
-def metrics(report: dict[str, Any]) -> list[str]:
+def metrics(report: Report) -> list[str]:
     return list(dict.fromkeys([*report["config"].get("metrics", []), *(c["metric"] for c in report["cells"])]))
 
 
-def scores(report: dict[str, Any]) -> dict[Key, float]:
+def scores(report: Report) -> dict[Key, float]:
     """The score of every cell that has one, by (model, method, metric)."""
     return {(c["model"], c["method"], c["metric"]): c[SCORE] for c in report["cells"] if c.get(SCORE) is not None}
 
 
-def per_image(report: dict[str, Any]) -> dict[Key, list[float]]:
+def per_image(report: Report) -> dict[Key, list[float]]:
     """The per-image scores of every cell that has them."""
     return {(c["model"], c["method"], c["metric"]): c["scores"] for c in report["cells"] if c.get("scores")}
 
 
-def higher_is_better(report: dict[str, Any]) -> dict[str, bool]:
+def higher_is_better(report: Report) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for cell in report["cells"]:
         out.setdefault(cell["metric"], bool(cell.get("higher_is_better", True)))
@@ -78,14 +80,14 @@ def ranks(values: dict[str, float], higher: bool) -> dict[str, int]:
 
 
 # -- aggregates (shared with the figures) -----------------------------------------
-def by_method(report: dict[str, Any], metric: str) -> dict[str, list[float]]:
+def by_method(report: Report, metric: str) -> dict[str, list[float]]:
     """Each method's scores on the models it was scored on."""
     table, names = scores(report), models(report)
     out = {meth: [table[(m, meth, metric)] for m in names if (m, meth, metric) in table] for meth in methods(report)}
     return {meth: values for meth, values in out.items() if values}
 
 
-def by_model(report: dict[str, Any], metric: str) -> tuple[dict[str, float], list[str]]:
+def by_model(report: Report, metric: str) -> tuple[dict[str, float], list[str]]:
     """Each model's score averaged over the methods that every model with a score under
     ``metric`` has, and those methods."""
     table = scores(report)
@@ -96,7 +98,7 @@ def by_model(report: dict[str, Any], metric: str) -> tuple[dict[str, float], lis
     return {m: fmean(table[(m, meth, metric)] for meth in common) for m in scored}, common
 
 
-def metric_correlation(report: dict[str, Any]) -> tuple[list[str], list[list[float]], int, int]:
+def metric_correlation(report: Report) -> tuple[list[str], list[list[float]], int, int]:
     """Spearman correlation between metrics over the per-image scores of every
     (model, method) scored under all metrics: (metrics, matrix, images, cells)."""
     names, table = metrics(report), per_image(report)
@@ -135,7 +137,7 @@ def _ranks(values: list[float]) -> Any:
     return (np.bincount(tie, weights=ranks) / counts)[tie]
 
 
-def card_accuracy(model: dict[str, Any]) -> float | None:
+def card_accuracy(model: ModelEntry) -> float | None:
     return (model.get("card") or {}).get("clean_accuracy")
 
 
@@ -174,7 +176,7 @@ def _best_in_columns(grid: list[list[float | None]], higher: bool) -> frozenset[
 
 
 # -- the tables -------------------------------------------------------------------
-def score_table(report: dict[str, Any], metric: str) -> Table:
+def score_table(report: Report, metric: str) -> Table:
     """Tables A6-A9: model x method scores under one metric, the best model per method marked."""
     higher = higher_is_better(report).get(metric, True)
     table = scores(report)
@@ -185,7 +187,7 @@ def score_table(report: dict[str, Any], metric: str) -> Table:
                  _best_in_columns(grid, higher))
 
 
-def method_ranks(report: dict[str, Any]) -> Table:
+def method_ranks(report: Report) -> Table:
     """Table A2: per metric, each method's score averaged over models (± std over models)
     and its rank; then the mean rank, best first."""
     hib, names, n_models = higher_is_better(report), metrics(report), len(models(report))
@@ -215,7 +217,7 @@ def method_ranks(report: dict[str, Any]) -> Table:
     return Table("method-ranks", "Method ranks (Table A2)", header, rows, note, frozenset(best))
 
 
-def model_ranks(report: dict[str, Any]) -> Table:
+def model_ranks(report: Report) -> Table:
     """Table A4: per metric, each model's method-averaged score and rank, with the clean
     accuracy of its card (and its rank) when cards have one."""
     hib, names = higher_is_better(report), metrics(report)
@@ -249,7 +251,7 @@ def model_ranks(report: dict[str, Any]) -> Table:
     return Table("model-ranks", "Model ranks (Table A4)", header, rows, note + ".", frozenset(best))
 
 
-def model_cards(report: dict[str, Any]) -> Table:
+def model_cards(report: Report) -> Table:
     """Table 1: what each model's card says (accuracies, confidence, size), with its
     accuracy and true-class confidence on this run's images; empty columns are left out."""
     rows = []
@@ -266,7 +268,7 @@ def model_cards(report: dict[str, Any]) -> Table:
                  "images (confidence: mean ± std softmax of the true class).")
 
 
-def correlation_table(report: dict[str, Any]) -> Table:
+def correlation_table(report: Report) -> Table:
     """Fig. 6b: Spearman correlation between the metrics over per-image scores."""
     names, matrix, n, pairs = metric_correlation(report)
     titles = [metric_title(m) for m in names]
@@ -283,7 +285,7 @@ def first_line(text: str | None, limit: int = 300) -> str:
     return (text or "").strip().split("\n")[0][:limit]
 
 
-def verdict(claim: dict[str, Any]) -> str:
+def verdict(claim: ClaimEntry) -> str:
     """PASS, FAIL, INCONCLUSIVE, ERROR or SKIP, with the reason when there is no verdict; a verdict on
     a claim the benchmark lists as a known failure says so."""
     outcome, passed = claim.get("outcome"), claim.get("passed")
@@ -300,7 +302,7 @@ def verdict(claim: dict[str, Any]) -> str:
     return "PASS" if passed else "FAIL"
 
 
-def claims_table(report: dict[str, Any]) -> Table:
+def claims_table(report: Report) -> Table:
     claims = report.get("claims", [])
     rows = [[c["id"], verdict(c), fmt(c.get("value")), fmt(c.get("p_value"), 4), c.get("statement", ""),
              c.get("statistic", ""), c.get("threshold", "")] for c in claims]
@@ -309,27 +311,27 @@ def claims_table(report: dict[str, Any]) -> Table:
                  ", ".join(f"{n} {v}" for v, n in tally.items() if n) or "No claims in this report.")
 
 
-def failures_table(report: dict[str, Any]) -> Table:
+def failures_table(report: Report) -> Table:
     bad = [c for c in report["cells"] if c.get("outcome") in ("failed", "error")]
     rows = [[c["model"], c["method"], c["metric"], c["outcome"], first_line(c.get("message"))] for c in bad]
     return Table("failures", "Failed cells", ["model", "method", "metric", "outcome", "message"], rows,
                  f"{len(bad)} of {len(report['cells'])} cells failed." if bad else "No cell failed.")
 
 
-def tables(report: dict[str, Any]) -> list[Table]:
+def tables(report: Report) -> list[Table]:
     """All tables, in the order both renderings show them."""
     return [claims_table(report), failures_table(report), model_cards(report),
             *(score_table(report, m) for m in metrics(report)), method_ranks(report), model_ranks(report),
             correlation_table(report)]
 
 
-def _more_images(config: dict[str, Any]) -> str:
+def _more_images(config: RunConfig) -> str:
     """``; 128 for gradient localization cells`` for each method group that took more images."""
     more = config.get("localization_images") or {}
     return "".join(f"; {n} for {group} localization cells" for group, n in more.items())
 
 
-def summary(report: dict[str, Any]) -> list[tuple[str, str]]:
+def summary(report: Report) -> list[tuple[str, str]]:
     """The run at a glance: (label, value) pairs."""
     config, cells = report["config"], report["cells"]
     resolved = {k: ", ".join(sorted({str(x[k]) for x in xs if x.get(k)})) or str(config.get(k))
@@ -386,7 +388,7 @@ def to_text(table: Table) -> str:
     return "\n".join(lines)
 
 
-def render(report: dict[str, Any]) -> str:
+def render(report: Report) -> str:
     """The report as plain text for a terminal."""
     head = [f"pytest-xai report: {report['config'].get('benchmark')}"]
     head += [f"  {label:<17}{value}" for label, value in summary(report)]
