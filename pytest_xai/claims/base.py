@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
 
 if TYPE_CHECKING:
     from pytest_xai.report.schema import Report
@@ -129,7 +129,7 @@ class Claim:
 
 
 def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tuple[str, str, str]]]],
-                   known_failure: str = "") -> dict[str, Any]:
+                   known_failure: str = "") -> ClaimEntry:
     """The claim's report entry, with ``outcome`` (passed / failed / inconclusive / skipped) and ``message``.
 
     ``build`` gathers the table (from the score store during a run, or from a report
@@ -142,8 +142,9 @@ def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tupl
         table, cells = build()
         outcome = claim.check(table)
     except NotApplicable as exc:
-        return {**claim.report(None, cells, str(exc)), "outcome": "skipped", "known_failure": known_failure or None,
-                "message": f"{claim.id} not testable here: {exc}"}
+        return cast("ClaimEntry", {**claim.report(None, cells, str(exc)), "outcome": "skipped",
+                                   "known_failure": known_failure or None,
+                                   "message": f"{claim.id} not testable here: {exc}"})
     images: dict[str, int] = {}     # per model, the images every one of its cells scored
     for (model, _, _), values in table.scores.items():
         images[model] = min(images.get(model, len(values)), len(values))
@@ -155,8 +156,8 @@ def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tupl
     else:
         message = ""
     result = {HOLDS: "passed", NOT_HOLDS: "failed", INCONCLUSIVE: "inconclusive"}[outcome.verdict]
-    return {**claim.report(outcome, cells, images=images), "outcome": result,
-            "known_failure": known_failure or None, "message": message}
+    return cast("ClaimEntry", {**claim.report(outcome, cells, images=images), "outcome": result,
+                               "known_failure": known_failure or None, "message": message})
 
 
 def gather_table(claim: Claim, models: Sequence[str], methods: Sequence[str], metrics: Sequence[str], *,
