@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, ModelRow, NotApplicable, ScoreTable
-from pytest_xai.claims.paper import ALL_METHODS, ALL_METRICS, PAPER_CLAIMS
+from pytest_xai.claims.paper import ALL_METHODS, PAPER_CLAIMS, PAPER_METRICS
 
 CLAIMS = {c.id: c for c in PAPER_CLAIMS}
 N = 120  # images per cell
@@ -32,7 +32,7 @@ def table(score, confidence=lambda model, rng: rng.uniform(0.5, 1.0, N).tolist()
         clean, adv = (accuracy or {}).get(name, (None, None))
         models[name] = ModelRow(name=name, arch=name.split("-")[0], training=training,
                                 confidence=confidence(name, rng), clean_accuracy=clean, adversarial_accuracy=adv)
-    scores = {(m, me, mt): score(m, me, mt, rng) for m in FAMILY for me in ALL_METHODS for mt in ALL_METRICS}
+    scores = {(m, me, mt): score(m, me, mt, rng) for m in FAMILY for me in ALL_METHODS for mt in PAPER_METRICS}
     return ScoreTable(models=models, scores=scores, higher_is_better=HIGHER)
 
 

@@ -24,12 +24,12 @@ def register_imagenet(registry: Registry, imagenet_root: Path | None, weights_di
         default_images=2000, default_subset="cl", tags=("real",)))
     for entry in ZOO:
         cam_layer, gap_head = ARCHS[entry.arch]
-        confidence, confidence_std, accuracy, pgd_accuracy = entry.table_1
+        paper = entry.table_1
         registry.add_model(ModelSpec(
             name=entry.name, benchmark="imagenet", arch=entry.arch, training=entry.training,
             loader=partial(load_model, entry, weights_dir), weights=" or ".join(entry.files),
             mean=entry.mean, std=entry.std, cam_layer=cam_layer, gap_head=gap_head,
-            card={"clean_accuracy": accuracy / 100, "pgd_accuracy": pgd_accuracy / 100,
-                  "confidence": [confidence, confidence_std], "checkpoint": entry.source,
+            card={"clean_accuracy": paper.clean_accuracy / 100, "pgd_accuracy": paper.pgd_accuracy / 100,
+                  "confidence": [paper.confidence, paper.confidence_std], "checkpoint": entry.source,
                   "card_source": "Nourelahi et al. 2022, Table 1 (reported, not measured here)"},
-            method_params=entry.method_params(), channels_last=True))
+            method_params=entry.table_a1.method_params(), channels_last=True))

@@ -31,7 +31,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pytest_xai.benchmarks.base import MissingFile
 
@@ -55,21 +55,42 @@ CHEN = "PGD L2 eps 3, Chen, Agarwal & Nguyen 2020 (anguyen8/shape-bias)"
 ADVPROP = "AdvProp (Xie et al. 2020) with PGD-{} (tingxueronghua/pytorch-classification-advprop)"
 
 
+class TableA1(NamedTuple):
+    """The paper's per-model method settings (its Table A1)."""
+
+    ep_areas: tuple[float, ...]
+    mp_steps: int
+    rise_grid: int          # RISE's mask cells per side
+    rise_masks: int
+    lime_superpixels: int
+
+    def method_params(self) -> dict[str, dict[str, Any]]:
+        """As ``ModelSpec.method_params``: per method, the fields that differ from its defaults."""
+        return {"ep": {"areas": self.ep_areas}, "mp": {"max_iter": self.mp_steps},
+                "rise": {"grid_size": self.rise_grid, "n_masks": self.rise_masks},
+                "lime": {"n_superpixels": self.lime_superpixels}}
+
+
+class Table1(NamedTuple):
+    """The paper's numbers for a model (its Table 1), reported, not measured here."""
+
+    confidence: float       # mean softmax probability of the label on ImageNet-CL
+    confidence_std: float
+    clean_accuracy: float   # ImageNet val, %
+    pgd_accuracy: float     # under the paper's PGD-L2 attack, %
+
+
 @dataclass(frozen=True)
 class ZooEntry:
-    """One model: its files, where they come from, and the paper's numbers for it.
-
-    ``table_a1``: EP areas, MP steps, RISE mask size and masks, LIME superpixels (Table A1);
-    ``table_1``: confidence mean and std on ImageNet-CL, ImageNet and PGD accuracy in % (Table 1).
-    """
+    """One model: its files, where they come from, and the paper's numbers for it."""
 
     name: str
     arch: str
     training: str
     files: tuple[str, ...]
     source: str
-    table_a1: tuple[tuple[float, ...], int, int, int, int]
-    table_1: tuple[float, float, float, float]
+    table_a1: TableA1
+    table_1: Table1
     half_normalised: bool = False  # mean = std = 0.5 (AdvProp) instead of ImageNet's
     transform_input: bool = False  # GoogLeNet's input re-normalisation
 
@@ -81,38 +102,33 @@ class ZooEntry:
     def std(self) -> tuple[float, float, float]:
         return (0.5, 0.5, 0.5) if self.half_normalised else IMAGENET_STD
 
-    def method_params(self) -> dict[str, dict[str, Any]]:
-        areas, mp_steps, rise_size, rise_masks, superpixels = self.table_a1
-        return {"ep": {"areas": areas}, "mp": {"max_iter": mp_steps},
-                "rise": {"grid_size": rise_size, "n_masks": rise_masks}, "lime": {"n_superpixels": superpixels}}
-
 
 ZOO: tuple[ZooEntry, ...] = (
     ZooEntry("alexnet", "alexnet", "vanilla", ("alexnet-owt-7be5be79.pth", "alexnet-owt-4df8aa71.pth"), TORCHVISION,
-             ((0.012, 0.025, 0.05, 0.1, 0.2), 500, 7, 8000, 40), (0.79, 0.21, 56.55, 0.18)),
+             TableA1((0.012, 0.025, 0.05, 0.1, 0.2), 500, 7, 8000, 40), Table1(0.79, 0.21, 56.55, 0.18)),
     ZooEntry("alexnet-r", "alexnet", "robust", ("alexnet-r.pt",), CHEN,
-             ((0.015, 0.03, 0.05, 0.1, 0.25, 0.5), 10, 3, 4000, 20), (0.41, 0.29, 39.83, 22.27)),
+             TableA1((0.015, 0.03, 0.05, 0.1, 0.25, 0.5), 10, 3, 4000, 20), Table1(0.41, 0.29, 39.83, 22.27)),
     ZooEntry("googlenet", "googlenet", "vanilla", ("googlenet-1378be20.pth",), TORCHVISION,
-             (DEFAULT_AREAS, 500, 7, 8000, 40), (0.78, 0.22, 69.78, 0.08), transform_input=True),
+             TableA1(DEFAULT_AREAS, 500, 7, 8000, 40), Table1(0.78, 0.22, 69.78, 0.08), transform_input=True),
     ZooEntry("googlenet-r", "googlenet", "robust", ("GoogleNet_R.pt",), CHEN,
-             (DEFAULT_AREAS, 10, 3, 8000, 40), (0.49, 0.29, 50.94, 31.23)),
+             TableA1(DEFAULT_AREAS, 10, 3, 8000, 40), Table1(0.49, 0.29, 50.94, 31.23)),
     ZooEntry("resnet50", "resnet50", "vanilla", ("resnet50-0676ba61.pth", "resnet50-19c8e357.pth"), TORCHVISION,
-             (DEFAULT_AREAS, 500, 7, 8000, 50), (0.89, 0.16, 76.15, 0.35)),
+             TableA1(DEFAULT_AREAS, 500, 7, 8000, 50), Table1(0.89, 0.16, 76.15, 0.35)),
     ZooEntry("resnet50-r", "resnet50", "robust", ("resnet50_l2_eps3.ckpt", "imagenet_l2_3_0.pt"),
              SALMAN + " or MadryLab/robustness",
-             (DEFAULT_AREAS, 10, 4, 7000, 20), (0.56, 0.30, 56.25, 36.11)),
+             TableA1(DEFAULT_AREAS, 10, 4, 7000, 20), Table1(0.56, 0.30, 56.25, 36.11)),
     ZooEntry("resnet50-pgd1", "resnet50", "advprop", ("resnet50_advprop_pgd1.pth.tar",), ADVPROP.format(1),
-             (DEFAULT_AREAS, 500, 7, 8000, 40), (0.91, 0.14, 77.31, 69.02), half_normalised=True),
+             TableA1(DEFAULT_AREAS, 500, 7, 8000, 40), Table1(0.91, 0.14, 77.31, 69.02), half_normalised=True),
     ZooEntry("resnet50-pgd5", "resnet50", "advprop", ("resnet50_advprop_pgd5.pth.tar",), ADVPROP.format(5),
-             (DEFAULT_AREAS, 500, 7, 8000, 50), (0.90, 0.15, 77.01, 73.55), half_normalised=True),
+             TableA1(DEFAULT_AREAS, 500, 7, 8000, 50), Table1(0.90, 0.15, 77.01, 73.55), half_normalised=True),
     ZooEntry("densenet161", "densenet161", "vanilla", ("densenet161-8d451a50.pth",), TORCHVISION,
-             (DEFAULT_AREAS, 500, 7, 8000, 50), (0.90, 0.18, 77.14, 0.51)),
+             TableA1(DEFAULT_AREAS, 500, 7, 8000, 50), Table1(0.90, 0.18, 77.14, 0.51)),
     ZooEntry("densenet161-r", "densenet161", "robust", ("densenet_l2_eps3.ckpt",), SALMAN,
-             (DEFAULT_AREAS, 10, 4, 7000, 50), (0.66, 0.34, 66.12, 41.76)),
+             TableA1(DEFAULT_AREAS, 10, 4, 7000, 50), Table1(0.66, 0.34, 66.12, 41.76)),
     ZooEntry("mobilenet_v2", "mobilenet_v2", "vanilla", ("mobilenet_v2-b0353104.pth",), TORCHVISION,
-             (DEFAULT_AREAS, 400, 6, 7000, 40), (0.87, 0.23, 71.88, 0.01)),
+             TableA1(DEFAULT_AREAS, 400, 6, 7000, 40), Table1(0.87, 0.23, 71.88, 0.01)),
     ZooEntry("mobilenet_v2-r", "mobilenet_v2", "robust", ("mobilenet_l2_eps3.ckpt",), SALMAN,
-             (DEFAULT_AREAS, 10, 4, 8000, 20), (0.41, 0.26, 50.40, 29.65)),
+             TableA1(DEFAULT_AREAS, 10, 4, 8000, 20), Table1(0.41, 0.26, 50.40, 29.65)),
 )
 
 
