@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_xai.report.schema import CellRecord, Report
 from studies import fast_vs_paper
+from tests.factories import cell, report
 
 
-def _cell(method: str, scores: list[float], params: dict) -> dict:
-    return {"model": "m", "method": method, "metric": "insertion", "scores": scores,
-            "mean": sum(scores) / len(scores), "method_params": params}
+def _cell(method: str, scores: list[float], params: dict) -> CellRecord:
+    return cell("m", method, "insertion", scores, method_params=params)
 
 
-def _report(cells: list[dict], ids: tuple[str, ...] = ("a", "b", "c", "d")) -> dict:
-    return {"models": [{"name": "m", "image_ids": list(ids)}], "cells": cells}
+def _report(cells: list[CellRecord], ids: tuple[str, ...] = ("a", "b", "c", "d")) -> Report:
+    return report(cells, list(ids))
 
 
 def test_compares_only_cells_whose_parameters_differ() -> None:

@@ -5,28 +5,21 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pytest_xai.cli import main
 from pytest_xai.report.baseline import load_baseline
 from pytest_xai.report.compare import compare_reports, format_comparison
-from pytest_xai.report.schema import ReportError
+from pytest_xai.report.schema import CellRecord, Report, ReportError
+from tests import factories
+from tests.factories import cell
 
 IDS = [f"img-{i}" for i in range(30)]
 
 
-def cell(model: str, method: str, metric: str, scores: list[float], higher: bool = True) -> dict[str, Any]:
-    return {"model": model, "method": method, "metric": metric, "index": 0, "outcome": "passed",
-            "higher_is_better": higher, "scores": scores, "mean": sum(scores) / len(scores)}
-
-
-def report(cells: list[dict[str, Any]]) -> dict[str, Any]:
-    config = {"benchmark": "smoke", "models": ["m"], "methods": sorted({c["method"] for c in cells}),
-              "metrics": sorted({c["metric"] for c in cells}), "claims": [], "images": len(IDS), "seed": 0}
-    return {"schema": "pytest-xai/1", "environment": {}, "config": config,
-            "models": [{"name": "m", "image_ids": IDS}], "cells": cells, "claims": []}
+def report(cells: list[CellRecord]) -> Report:
+    return factories.report(cells, IDS)
 
 
 HITS = [1.0] * 24 + [0.0] * 6
