@@ -14,6 +14,7 @@ def register_builtins(registry: Registry, imagenet_root: Path | None = None, wei
     """Fill ``registry`` with everything built in; the paths locate the local files of
     the ``imagenet`` benchmark (its images, boxes and checkpoints)."""
     from pytest_xai.claims.paper import PAPER_CLAIMS
+    from pytest_xai.claims.sanity import SANITY_CLAIMS
     from pytest_xai.methods import BUILTIN_METHODS
     from pytest_xai.metrics import ALL_METRICS
 
@@ -25,5 +26,5 @@ def register_builtins(registry: Registry, imagenet_root: Path | None = None, wei
         registry.add_method(method())
     for metric in ALL_METRICS:
         registry.add_metric(metric())
-    for claim in PAPER_CLAIMS:
+    for claim in PAPER_CLAIMS + SANITY_CLAIMS:
         registry.add_claim(claim)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_xai.settings import SettingsError, XaiConfig, settings_from
+from pytest_xai.settings import DEFAULT_METRICS, SettingsError, XaiConfig, settings_from
 
 # (option without its --xai- prefix, help, default as the ini would spell it)
 OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("models", "selector of models; setting it turns the grid on (e.g. all, vanilla, 'resnet*,-resnet-r')", ""),
     ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam)", "all"),
-    ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game)", "all"),
+    ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game; default: all but the "
+                "sanity checks, which compute every map twice)", DEFAULT_METRICS),
     ("claims", "selector of the paper's claims checked when the grid is on (e.g. all, F1a,F3)", "all"),
     ("benchmark", "benchmark to run on", "mini"),
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),

@@ -13,6 +13,8 @@ from typing import Any, Callable, Mapping
 PROFILES = ("auto", "fast", "paper")
 SUBSETS = ("auto", "cl", "random")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+# Every metric but the sanity checks, which compute every map twice; name them (or ``all``) to run them.
+DEFAULT_METRICS = "all,-sanity"
 
 
 class SettingsError(ValueError):
@@ -120,7 +122,7 @@ def settings_from(values: Mapping[str, str], *, root: Path, update_baseline: boo
         raise SettingsError(f"{name('update-baseline')} needs a baseline path, not 'none'")
     default = default_baseline(root, benchmark)
     return XaiConfig(
-        models=text("models"), methods=text("methods", "all"), metrics=text("metrics", "all"),
+        models=text("models"), methods=text("methods", "all"), metrics=text("metrics", DEFAULT_METRICS),
         claims=text("claims", "all"), benchmark=benchmark, device=device,
         profile=text("profile", "auto"), subset=text("subset", "auto"),
         images=parsed("images", _positive_int, "a positive integer"),

@@ -76,3 +76,28 @@ def detectable_correlation(n: int, alpha: float) -> float:
     if n <= 3:
         return 1.0
     return math.tanh((norm.ppf(1 - alpha) + norm.ppf(POWER)) / math.sqrt(n - 3))
+
+
+def below_p(values: Sequence[float], level: float) -> float:
+    """p-value of "the scores lie below ``level``": one-sided Wilcoxon signed-rank test of
+    ``values - level`` (zero differences dropped); 1.0 when every score equals ``level``."""
+    import numpy as np
+    from scipy.stats import wilcoxon
+
+    diff = np.asarray(values, dtype=float) - level
+    if len(diff) == 0 or not np.any(diff):
+        return 1.0
+    return float(wilcoxon(diff, alternative="less", zero_method="wilcox").pvalue)
+
+
+def detectable_shift(values: Sequence[float], alpha: float) -> float:
+    """The smallest shift of the mean from a fixed level that a one-sided test at ``alpha``
+    detects with 80 % power on scores like ``values`` (normal approximation, as
+    :func:`detectable_difference`); infinite with fewer than two scores."""
+    import numpy as np
+    from scipy.stats import norm
+
+    arr = np.asarray(values, dtype=float)
+    if len(arr) < 2:
+        return float("inf")
+    return float((norm.ppf(1 - alpha) + norm.ppf(POWER)) * arr.std(ddof=1) / np.sqrt(len(arr)))

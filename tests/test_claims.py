@@ -9,6 +9,7 @@ import pytest
 
 from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, ModelRow, NotApplicable, ScoreTable
 from pytest_xai.claims.paper import ALL_METHODS, PAPER_CLAIMS, PAPER_METRICS
+from pytest_xai.claims.sanity import s1_randomization
 
 CLAIMS = {c.id: c for c in PAPER_CLAIMS}
 N = 120  # images per cell
@@ -200,3 +201,36 @@ def test_merging_the_committed_baseline_keeps_its_claims_and_their_known_failure
     assert merged["claims"] == baseline["claims"], "stale: rewrite reports/baseline-mini.json (reports/README.md)"
     assert {c["id"]: c["known_failure"] for c in merged["claims"]} == {
         c: KNOWN_FAILURES.get(c) for c in ("F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6")}
+
+
+# ---------------------------------------------------------------- S1: model randomization (Adebayo et al.)
+
+def randomization_table(rho: dict[str, float], n: int = 60) -> ScoreTable:
+    """Per method, per-image rank correlations spread +-0.1 around ``rho[method]`` on two models."""
+    rng = np.random.default_rng(1)
+    models = {name: ModelRow(name=name, arch="a", training=training, confidence=[])
+              for name, training in (("a", "vanilla"), ("a-r", "robust"))}
+    scores = {(model, method, "randomization"): (center + rng.uniform(-0.1, 0.1, n)).tolist()
+              for model in models for method, center in rho.items()}
+    return ScoreTable(models=models, scores=scores, higher_is_better={"randomization": False})
+
+
+def test_s1_holds_when_every_method_forgets_the_trained_weights() -> None:
+    outcome = s1_randomization(randomization_table({"gradient": 0.1, "gradcam": 0.0, "integrated_gradients": 0.35}))
+    assert outcome.verdict == HOLDS and outcome.value == pytest.approx(0.35, abs=0.02)
+
+
+def test_s1_does_not_hold_when_one_method_ignores_the_model() -> None:
+    outcome = s1_randomization(randomization_table({"gradient": 0.1, "edges": 0.95}))
+    assert outcome.verdict == NOT_HOLDS and outcome.details["failing"] == ["edges"]
+
+
+def test_s1_is_inconclusive_near_its_level_or_on_few_images() -> None:
+    assert s1_randomization(randomization_table({"gradient": 0.5})).verdict == INCONCLUSIVE
+    few = s1_randomization(randomization_table({"gradient": 0.3}, n=2))
+    assert few.verdict == INCONCLUSIVE and "gradient" in few.why
+
+
+def test_s1_needs_the_randomization_metric() -> None:
+    with pytest.raises(NotApplicable, match="--xai-metrics=randomization"):
+        s1_randomization(ScoreTable(models={}, scores={}, higher_is_better={}))

@@ -13,11 +13,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import ndimage
+from scipy.stats import spearmanr
 
-from pytest_xai.metrics import ALL_METRICS, WSL, Concentration, Deletion, Insertion, Metric, PointingGame
+from pytest_xai.benchmarks.base import LoadedModel, ModelSpec
 from pytest_xai.methods.reference_maps import centred_gaussian, uniform_random
+from pytest_xai.metrics import (
+    ALL_METRICS,
+    WSL,
+    Concentration,
+    Deletion,
+    Insertion,
+    Metric,
+    ModelRandomization,
+    PointingGame,
+)
 from pytest_xai.metrics.causal import auc, gaussian_blur
 from pytest_xai.metrics.localization import argmax_points, box_iou
+from pytest_xai.metrics.sanity import randomized
 from studies.references import wsolevaluation_correctness
 
 FAST = settings(max_examples=15, derandomize=True, deadline=None)
@@ -80,12 +92,13 @@ def small_cnn(classes: int = 3) -> torch.nn.Module:
 # ---------------------------------------------------------------- contract
 
 def test_exports_and_contract():
-    assert [m.name for m in ALL_METRICS] == ["pointing_game", "wsl", "insertion", "deletion", "concentration"]
+    assert [m.name for m in ALL_METRICS] == ["pointing_game", "wsl", "insertion", "deletion", "concentration",
+                                             "randomization"]
     for cls in ALL_METRICS:
         metric = cls()
         assert isinstance(metric, Metric)
-        assert cls.bounds == (0.0, 1.0)
-        assert cls.tags in (("localization",), ("causal",), ("concentration",))
+        assert cls.bounds == ((-1.0, 1.0) if cls is ModelRandomization else (0.0, 1.0))
+        assert cls.tags in (("localization",), ("causal",), ("concentration",), ("sanity",))
         json.dumps(metric.params())
         with pytest.raises(dataclasses.FrozenInstanceError):
             metric.batch_size = 3  # type: ignore[misc]
@@ -510,3 +523,59 @@ def test_concentration_is_the_gini_index_and_ignores_scale_and_order(values, sca
     shuffled = maps.flatten()[torch.randperm(42, generator=torch.Generator().manual_seed(0))].view(1, 6, 7)
     got = [Concentration().score(None, blank(1, 6, 7), labels(1), m, None).item() for m in (maps, scale * shuffled)]
     assert got == pytest.approx([expected, expected], abs=1e-5)
+
+
+# ---------------------------------------------------------------- model randomization (sanity)
+
+def loaded(net: torch.nn.Module) -> LoadedModel:
+    spec = ModelSpec(name="tiny", benchmark="smoke", arch="tiny", training="untrained", loader=lambda: net,
+                     weights="test")
+    return LoadedModel(spec=spec, net=net, device=torch.device("cpu"))
+
+
+def test_randomization_of_known_maps():
+    """rho of |map| between the trained and the randomised model's maps, by hand: the same
+    ranking 1, the reverse -1, a constant map 0 (no ranking to share)."""
+    ranks = torch.arange(1.0, 43.0).view(6, 7)
+    maps = torch.stack([ranks, ranks, -ranks])                    # the absolute value counts
+    returned = torch.stack([2 * ranks, 43 - ranks, torch.full((6, 7), 5.0)])
+    seen = []
+
+    def explain(model: LoadedModel) -> torch.Tensor:
+        seen.append(model)
+        return returned
+
+    model = loaded(small_cnn())
+    scores = ModelRandomization().score(model, blank(3, 6, 7), labels(3), maps, torch.zeros(3, 4, dtype=torch.long),
+                                        explain=explain)
+    assert scores.tolist() == pytest.approx([1.0, -1.0, 0.0])
+    (random_model,) = seen
+    assert random_model.spec is model.spec and random_model.net is not model.net
+
+
+def test_randomized_reinitialises_every_layer_deterministically():
+    net = small_cnn()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    first, second, other = randomized(net, 5), randomized(net, 5), randomized(net, 6)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())           # the model is untouched
+    for key in before:
+        assert not torch.equal(first.state_dict()[key], before[key]), key
+        assert torch.equal(first.state_dict()[key], second.state_dict()[key]), key
+        assert not torch.equal(first.state_dict()[key], other.state_dict()[key]), key
+
+
+@FAST
+@given(hnp.arrays(np.float32, (2, 6, 7), elements=st.floats(-1e3, 1e3, width=32)),
+       hnp.arrays(np.float32, (2, 6, 7), elements=st.floats(-1e3, 1e3, width=32)), scales)
+def test_randomization_is_a_rank_correlation_within_bounds_and_ignores_scale(values, random_values, scale):
+    maps, random_maps = torch.from_numpy(values), torch.from_numpy(random_values)
+    model = loaded(small_cnn())
+    score = [ModelRandomization().score(model, blank(2, 6, 7), labels(2), m, torch.zeros(2, 4, dtype=torch.long),
+                                        explain=lambda _: random_maps) for m in (maps, maps * scale)]
+    assert torch.equal(score[0], score[1])
+    assert torch.isfinite(score[0]).all() and ((score[0] >= -1) & (score[0] <= 1)).all()
+    for i in range(2):
+        a, b = values[i].ravel(), random_values[i].ravel()
+        constant = np.ptp(np.abs(a)) == 0 or np.ptp(np.abs(b)) == 0
+        expected = 0.0 if constant else spearmanr(np.abs(a), np.abs(b)).statistic
+        assert score[0][i].item() == pytest.approx(expected, abs=1e-5)

@@ -829,3 +829,31 @@ def test_the_documented_benchmark_example_runs_through_the_grid(pytester: pytest
     report = report_of(pytester)
     assert report["config"]["benchmark"] == "squares" and [m["name"] for m in report["models"]] == ["tiny"]
     assert [c["n"] for c in report["cells"]] == [8, 8]
+
+
+EDGE_DETECTOR = '''
+import torch
+
+def pytest_xai_register(registry):
+    @registry.method("edges", group="gradient")
+    def edges(model, images, targets):
+        """The image's own edges: good-looking maps that ignore the model."""
+        gray = images.mean(dim=1)
+        dx = torch.zeros_like(gray)
+        dx[:, :, 1:] = (gray[:, :, 1:] - gray[:, :, :-1]).abs()
+        return dx
+'''
+
+
+def test_a_registered_explainer_that_ignores_the_model_fails_the_sanity_check(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(EDGE_DETECTOR)
+    result = pytester.runpytest("--xai-benchmark=smoke", "--xai-models=all", "--xai-methods=gradient,edges",
+                                "--xai-metrics=randomization", "--xai-claims=S1", "--xai-images=16",
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4, failed=1)
+    report = report_of(pytester)
+    means = {(c["model"], c["method"]): c["mean"] for c in report["cells"]}
+    assert means[("smoke-gap", "edges")] == means[("smoke-flat", "edges")] == 1.0
+    assert max(means[(m, "gradient")] for m in ("smoke-gap", "smoke-flat")) < 0.5
+    (claim,) = report["claims"]
+    assert claim["verdict"] == "does not hold" and claim["details"]["failing"] == ["edges"]

@@ -1,1 +1,2 @@
-"""Paper findings as claims: the claim contract (base.py) and the paper's claims (paper.py)."""
+"""Findings as claims: the claim contract (base.py), the paper's claims (paper.py) and the
+sanity checks every explainer should pass (sanity.py)."""

@@ -99,7 +99,8 @@ class Outcome:
 class Claim:
     """A finding of a paper as a test.
 
-    ``methods``/``metrics`` name the cells it needs (those registered are used);
+    ``methods``/``metrics`` name the cells it needs (those registered are used; no
+    ``methods``: every selected method, for claims about any explainer);
     ``trainings`` the kinds of model it compares; ``check`` computes the verdict
     (raising NotApplicable when the table cannot test it). ``threshold`` states the
     pass rule in words, with the reason for any tolerance the paper does not give.
@@ -169,7 +170,7 @@ def gather_table(claim: Claim, models: Sequence[str], methods: Sequence[str], me
     is left out. The one home of this rule, whether the scores come from a run
     (``Evaluator.claim_table``) or from a report (``table_from_report``). Raises NotApplicable
     when no selected model has such a training."""
-    methods = [m for m in claim.methods if m in methods]
+    methods = [m for m in claim.methods if m in methods] if claim.methods else list(methods)
     metrics = [m for m in claim.metrics if m in metrics]
     chosen = [m for m in models if training_of(m) in claim.trainings]
     if not chosen:

@@ -18,6 +18,7 @@ from pytest_xai.store import source_digest
 if TYPE_CHECKING:
     import torch
 
+    from pytest_xai.benchmarks.base import ImageSet, LoadedModel
     from pytest_xai.metrics.base import Metric
 
 
@@ -110,30 +111,37 @@ class Engine:
         def compute() -> bytes:
             loaded = self.inputs.model(model)[0]
             image_set = self.inputs.cell_images(model, n)[0]
-            device = self.inputs.device
             start = time.perf_counter()
-            chunks = []
-            label = f"maps of {model} / {method.name}"
-            if self.progress is not None:
-                self.progress(label, 0, len(image_set))
-            with torch_threads(method.threads):
-                for lo in range(0, len(image_set), method.batch_size):
-                    x = loaded.normalize(image_set.images[lo:lo + method.batch_size].to(device))
-                    t = image_set.labels[lo:lo + method.batch_size].to(device)
-                    try:
-                        maps = method.explain(loaded, x, t, self.inputs.cfg.seed)
-                    except Exception as exc:    # name the method: a user's explainer fails its own cells
-                        raise RuntimeError(f"method {method.name!r} raised {type(exc).__name__}: {exc}") from exc
-                    chunks.append(checked_maps(method.name, maps, (x.shape[0], x.shape[2], x.shape[3])))
-                    if self.progress is not None:
-                        self.progress(label, lo + x.shape[0], len(image_set))
+            maps = self.explain(loaded, method, image_set, f"maps of {model} / {method.name}")
             buffer = io.BytesIO()
-            torch.save({"maps": torch.cat(chunks), "seconds": time.perf_counter() - start}, buffer)
+            torch.save({"maps": maps, "seconds": time.perf_counter() - start}, buffer)
             return buffer.getvalue()
 
         payload, cached = self.store.get_or_compute("maps", self.maps_key(model, method, n), compute)
         entry = torch.load(io.BytesIO(payload), weights_only=True)
         return entry["maps"], float(entry["seconds"]), cached
+
+    def explain(self, loaded: "LoadedModel", method: Method, image_set: "ImageSet", label: str) -> "torch.Tensor":
+        """``method``'s maps [N, H, W] (CPU float32) of ``loaded`` on ``image_set``, in the
+        method's batches and threads, checked; progress under ``label``."""
+        import torch
+
+        device = self.inputs.device
+        chunks = []
+        if self.progress is not None:
+            self.progress(label, 0, len(image_set))
+        with torch_threads(method.threads), torch.enable_grad():
+            for lo in range(0, len(image_set), method.batch_size):
+                x = loaded.normalize(image_set.images[lo:lo + method.batch_size].to(device))
+                t = image_set.labels[lo:lo + method.batch_size].to(device)
+                try:
+                    maps = method.explain(loaded, x, t, self.inputs.cfg.seed)
+                except Exception as exc:    # name the method: a user's explainer fails its own cells
+                    raise RuntimeError(f"method {method.name!r} raised {type(exc).__name__}: {exc}") from exc
+                chunks.append(checked_maps(method.name, maps, (x.shape[0], x.shape[2], x.shape[3])))
+                if self.progress is not None:
+                    self.progress(label, lo + x.shape[0], len(image_set))
+        return torch.cat(chunks)
 
     def scores(self, model: str, method: Method, metric: "Metric", n: int) -> Scores:
         """Per-image scores of ``metric`` on the maps of (model, method) for the first ``n`` images."""
@@ -152,6 +160,9 @@ class Engine:
                 label = f"{metric.name} of {model} / {method.name}"
                 self.progress(label, 0, len(image_set))
                 extra["progress"] = functools.partial(self.progress, label)
+            if metric.needs_explainer:
+                extra["explain"] = functools.partial(self.explain, method=method, image_set=image_set,
+                                                     label=f"{metric.name}: maps of {model} / {method.name}")
             with torch.no_grad():
                 values = metric.score(loaded, loaded.normalize(image_set.images.to(device)),
                                       image_set.labels.to(device), maps.to(device),

@@ -57,6 +57,10 @@ class Metric:
     # A metric that takes long per image (Insertion, Deletion: ~100 model calls each) says
     # so here, and ``score`` then takes ``progress(done, total)``, called as images finish.
     reports_progress: ClassVar[bool] = False
+    # A metric that needs the method itself, not only its maps (a sanity check explaining a
+    # changed model), says so here, and ``score`` then takes ``explain(model) -> maps``: the
+    # method's maps of another ``LoadedModel`` on the same images.
+    needs_explainer: ClassVar[bool] = False
     #: budget field -> its cap under the ``fast`` profile (see ``profiles.with_fast_caps``)
     fast_caps: ClassVar[dict[str, int]] = {}
 
