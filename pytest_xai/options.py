@@ -15,7 +15,7 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam)", "all"),
     ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game; default: all but the "
                 "sanity checks, which compute every map twice)", DEFAULT_METRICS),
-    ("claims", "selector of the paper's claims checked when the grid is on (e.g. all, F1a,F3)", "all"),
+    ("claims", "selector of the claims checked when the grid is on (e.g. all, F1a,F3, S1)", "all"),
     ("benchmark", "benchmark to run on", "mini"),
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),
     ("profile", "method and metric budgets: paper (the paper's) | fast (capped) | auto (fast on CPU, paper on CUDA)",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
 
 if TYPE_CHECKING:
-    from pytest_xai.report.schema import Report
+    from pytest_xai.report.schema import ClaimEntry, Report
 
 
 class NotApplicable(Exception):
@@ -76,7 +76,7 @@ class Outcome:
     ``verdict`` is HOLDS, NOT_HOLDS or INCONCLUSIVE: the claim's test could not decide at
     its alpha on this many images or models. ``detectable_effect`` is the smallest effect
     the test detects with 80 % power here (None for rules without a test), ``why`` says in
-    words why an inconclusive outcome is one.
+    words why an inconclusive outcome is one (or which parts fail, for a claim of many parts).
     """
 
     verdict: str
@@ -153,7 +153,8 @@ def evaluate_claim(claim: Claim, build: Callable[[], tuple[ScoreTable, list[tupl
         message = f"{claim.id} inconclusive: {outcome.why}"
     elif outcome.verdict == NOT_HOLDS:
         message = (f"{claim.id} does not hold: {claim.statement}; statistic: {claim.statistic}; value "
-                   f"{outcome.value}, p {outcome.p_value}; threshold: {claim.threshold}")
+                   f"{outcome.value}, p {outcome.p_value}; threshold: {claim.threshold}"
+                   + (f"; {outcome.why}" if outcome.why else ""))
     else:
         message = ""
     result = {HOLDS: "passed", NOT_HOLDS: "failed", INCONCLUSIVE: "inconclusive"}[outcome.verdict]

@@ -146,7 +146,7 @@ class Engine:
     def scores(self, model: str, method: Method, metric: "Metric", n: int) -> Scores:
         """Per-image scores of ``metric`` on the maps of (model, method) for the first ``n`` images."""
         key = {**self.maps_key(model, method, n), "metric": metric.name, "metric_params": metric.params(),
-               "metric_code": source_digest(type(metric))}
+               "metric_code": metric.code_digest()}
 
         def compute() -> bytes:
             import torch

@@ -72,6 +72,13 @@ class Metric:
         """Parameters as plain JSON values."""
         return dataclasses.asdict(self)
 
+    def code_digest(self) -> str:
+        """A digest of the code the scores depend on, for the score store's key: the class's
+        source; a metric whose logic lives partly outside the class adds that code."""
+        from pytest_xai.store import source_digest
+
+        return source_digest(type(self))
+
     def score(self, model: Callable[[Tensor], Tensor], images: Tensor, targets: Tensor,
               maps: Tensor, boxes: Tensor) -> Tensor:
         raise NotImplementedError

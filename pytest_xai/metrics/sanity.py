@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 
 
 def randomized(net: "nn.Module", seed: int) -> "nn.Module":
-    """A copy of ``net`` with every layer re-initialised by its own ``reset_parameters``
-    (PyTorch's default initialisation; batch norms back to weight 1, bias 0 and unit running
-    statistics), drawn on the CPU from ``seed`` so that every device gets the same weights."""
+    """A copy of ``net`` with every parameter re-initialised, drawn on the CPU from ``seed``
+    so that every device gets the same weights: each module's own ``reset_parameters`` (or
+    ``_reset_parameters``, as ``nn.MultiheadAttention`` names it: PyTorch's default
+    initialisation; batch norms back to weight 1, bias 0 and unit running statistics), and
+    the parameters of modules without one (a ViT's class token, position embedding)
+    re-drawn from a normal of their trained tensor's mean and standard deviation."""
     import copy
 
     import torch
@@ -33,22 +36,29 @@ def randomized(net: "nn.Module", seed: int) -> "nn.Module":
     device = next(net.parameters()).device
     clone = copy.deepcopy(net).cpu()
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.default_generator.manual_seed(seed)       # the CPU generator alone: CUDA's is left as it was
         for module in clone.modules():
-            reset = getattr(module, "reset_parameters", None)
+            reset = getattr(module, "reset_parameters", None) or getattr(module, "_reset_parameters", None)
             if callable(reset):
                 reset()
+            else:
+                with torch.no_grad():
+                    for param in module.parameters(recurse=False):
+                        std = float(param.std()) if param.numel() > 1 else 0.0
+                        param.normal_(float(param.mean()), std or 0.02)
     return clone.to(device).eval()
 
 
-def rank_correlation(a: "torch.Tensor", b: "torch.Tensor") -> float:
-    """Spearman's rho of two flattened maps (average ranks for ties); 0 when either map is
-    constant, where rho is undefined: a constant map carries no ranking to share."""
+def rank_correlation(trained: "torch.Tensor", random: "torch.Tensor") -> float:
+    """Spearman's rho of two flattened maps (average ranks for ties). Where rho is undefined,
+    a constant map: 1 when both are constant (the map did not change with the weights), 0
+    when only one is (one of them has no ranking to share)."""
     from scipy.stats import spearmanr
 
-    x, y = a.flatten().double().cpu().numpy(), b.flatten().double().cpu().numpy()
-    if x.min() == x.max() or y.min() == y.max():
-        return 0.0
+    x, y = trained.flatten().double().cpu().numpy(), random.flatten().double().cpu().numpy()
+    x_constant, y_constant = x.min() == x.max(), y.min() == y.max()
+    if x_constant or y_constant:
+        return 1.0 if x_constant and y_constant else 0.0
     return float(spearmanr(x, y).statistic)
 
 
@@ -73,6 +83,12 @@ class ModelRandomization(Metric):
     tags: ClassVar[tuple[str, ...]] = ("sanity",)
     needs_explainer: ClassVar[bool] = True
     seed: int = 2018
+
+    def code_digest(self) -> str:
+        """The class and the two functions its scores depend on."""
+        from pytest_xai.store import source_digest
+
+        return source_digest(type(self)) + source_digest(randomized) + source_digest(rank_correlation)
 
     def score(self, model: "LoadedModel", images: "Tensor", targets: "Tensor", maps: "Tensor", boxes: "Tensor",
               explain: Callable[["LoadedModel"], "Tensor"] | None = None) -> "Tensor":

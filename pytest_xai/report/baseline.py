@@ -21,7 +21,7 @@ class ScoredCell(CellRecord):
 def cells_by_key(report: Report) -> dict[CellKey, ScoredCell]:
     """A report's cells by (model, method, metric), each with the ``image_ids`` it scored:
     the first of its model's, one per score (None for a cell without scores)."""
-    ids = {m["name"]: m["image_ids"] for m in report["models"]}
+    ids = {m["name"]: m.get("image_ids") for m in report["models"]}     # tolerant of hand-made reports
 
     def scored(cell: CellRecord) -> list[str] | None:
         model_ids, scores = ids.get(cell["model"]), cell.get("scores")

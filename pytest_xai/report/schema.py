@@ -12,8 +12,14 @@ where ``read_report`` checks each record's required keys.)
 """
 
 import json
+import sys
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, TypedDict, cast
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired
+else:
+    from typing_extensions import NotRequired
 
 from pytest_xai.store import write_atomic
 
@@ -38,8 +44,8 @@ class RunConfig(TypedDict):
     localization_images: dict[str, int]  # method group: images of its localization cells
     seed: int
     device: str
-    profile: str                         # "fast" | "paper"
-    subset: str | None                   # "cl" | "random" (None: the benchmark's default)
+    profile: str                         # as set: "auto" | "fast" | "paper" (the cells say what ran)
+    subset: str                          # as set: "auto" | "cl" | "random" (the models say what ran)
     baseline: str | None                 # the baseline report compared with
     cache_dir: str
     class_names: list[str]
