@@ -9,6 +9,7 @@ import pytest
 
 from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, ModelRow, NotApplicable, ScoreTable
 from pytest_xai.claims.paper import ALL_METHODS, PAPER_CLAIMS, PAPER_METRICS
+from pytest_xai.claims.boundary import w1_concentration
 from pytest_xai.claims.sanity import holm, s1_randomization
 
 CLAIMS = {c.id: c for c in PAPER_CLAIMS}
@@ -254,3 +255,30 @@ def test_holm_adjusts_step_down() -> None:
 def test_s1_needs_the_randomization_metric() -> None:
     with pytest.raises(NotApplicable, match="--xai-metrics=randomization"):
         s1_randomization(ScoreTable(models={}, scores={}, higher_is_better={}))
+
+
+# ---------------------------------------------------------------- W1: concentration (Wang et al.)
+
+def concentration_table(vanilla: float, robust: float, n: int = 200) -> ScoreTable:
+    """Gini indices around the given means for two (vanilla, robust) pairs and the three gradient methods."""
+    rng = np.random.default_rng(2)
+    models = {name: ModelRow(name=name, arch=name.split("-")[0], training=training, confidence=[])
+              for name, training in (("a", "vanilla"), ("a-r", "robust"), ("b", "vanilla"), ("b-r", "robust"))}
+    scores = {(m, method, "concentration"): np.clip(rng.normal(robust if row.training == "robust" else vanilla,
+                                                               0.1, n), 0, 1).tolist()
+              for m, row in models.items() for method in ("gradient", "integrated_gradients", "shap")}
+    return ScoreTable(models=models, scores=scores, higher_is_better={"concentration": True})
+
+
+def test_w1_holds_when_robust_maps_are_more_concentrated() -> None:
+    outcome = w1_concentration(concentration_table(0.40, 0.55))
+    assert outcome.verdict == HOLDS and outcome.value == pytest.approx(0.15, abs=0.02)
+
+
+def test_w1_does_not_hold_when_vanilla_maps_are_as_concentrated_or_more() -> None:
+    assert w1_concentration(concentration_table(0.50, 0.50)).verdict == NOT_HOLDS
+    assert w1_concentration(concentration_table(0.60, 0.45)).verdict == NOT_HOLDS
+
+
+def test_w1_is_inconclusive_on_few_images() -> None:
+    assert w1_concentration(concentration_table(0.50, 0.52, n=3)).verdict == INCONCLUSIVE

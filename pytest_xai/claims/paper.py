@@ -5,11 +5,11 @@ gives one, otherwise the tolerance is stated (with its reason) in the claim."""
 from __future__ import annotations
 
 from statistics import fmean
-from typing import Any
 
 from pytest_xai.claims.base import (HOLDS, INCONCLUSIVE, NOT_HOLDS, Claim, NotApplicable, Outcome, ScoreTable,
                                     decided)
-from pytest_xai.stats import detectable_correlation, detectable_difference, equivalence_p
+from pytest_xai.claims.twins import EFFECT_MARGIN, directional, present, robust_vs_vanilla
+from pytest_xai.stats import detectable_correlation
 
 GRADIENT = ("gradient", "integrated_gradients", "shap")
 CAM = ("gradcam", "cam")
@@ -19,15 +19,6 @@ LOCALIZATION = ("pointing_game", "wsl")
 CAUSAL = ("insertion", "deletion")
 PAPER_METRICS = LOCALIZATION + CAUSAL
 SOURCE = "Nourelahi et al. 2022"
-
-
-def _mannwhitney(better: list[float], worse: list[float], alternative: str = "greater") -> tuple[float, float]:
-    from scipy.stats import mannwhitneyu
-
-    if not better or not worse:
-        raise NotApplicable("no scores to compare")
-    result = mannwhitneyu(better, worse, alternative=alternative)
-    return float(result.statistic), float(result.pvalue)
 
 
 def _spearman(x: list[float], y: list[float]) -> tuple[float, float]:
@@ -41,72 +32,13 @@ def _spearman(x: list[float], y: list[float]) -> tuple[float, float]:
     return float(result.statistic), float(result.pvalue)
 
 
-def _pairs(table: ScoreTable) -> list[tuple[str, str]]:
-    pairs = table.pairs()
-    if not pairs:
-        raise NotApplicable("needs at least one (vanilla, robust) pair of models of one architecture")
-    return pairs
-
-
-def _present(table: ScoreTable, methods: tuple[str, ...]) -> list[str]:
-    present = [m for m in methods if m in table.methods()]
-    if not present:
-        raise NotApplicable(f"needs one of the methods {', '.join(methods)}")
-    return present
-
-
-# The smallest difference of pooled means (Pointing Game, WSL, Insertion and Deletion are all
-# on 0-1 scales) that the claims about robust vs vanilla models care about: the margin of
-# F1b's "equally well", and the effect a test must be able to see (80 % power) before its
-# failure to see one counts against a claim rather than leaving it inconclusive.
-EFFECT_MARGIN = 0.05
-
-
-def _robust_vs_vanilla(table: ScoreTable, methods: list[str], metric: str, alternative: str,
-                       alpha: float) -> dict[str, Any]:
-    """Mann-Whitney U of the robust models' pooled scores against their vanilla twins', with
-    the smallest difference the test detects at ``alpha`` with 80 % power; two-sided, also
-    the equivalence (TOST) p-value against EFFECT_MARGIN, one-sided, the reversed test's p."""
-    pairs = _pairs(table)
-    vanilla = table.pooled([v for v, _ in pairs], methods, metric)
-    robust = table.pooled([r for _, r in pairs], methods, metric)
-    u, p = _mannwhitney(robust, vanilla, alternative)
-    sided = 2 if alternative == "two-sided" else 1
-    part = {"vanilla_mean": fmean(vanilla), "robust_mean": fmean(robust),
-            "effect": fmean(robust) - fmean(vanilla), "n_vanilla": len(vanilla), "n_robust": len(robust),
-            "U": u, "p": p, "detectable_effect": detectable_difference(robust, vanilla, alpha, sided)}
-    if alternative == "two-sided":
-        part["equivalence_p"] = equivalence_p(robust, vanilla, EFFECT_MARGIN)
-    else:
-        part["p_reversed"] = _mannwhitney(robust, vanilla, "less" if alternative == "greater" else "greater")[1]
-    return part
-
-
-def _directional(parts: dict[str, dict[str, Any]], alpha: float) -> tuple[str, str]:
-    """The verdict of "robust differs from vanilla in the stated direction under every metric".
-
-    Holds when every metric's one-sided test is significant at ``alpha``. Does not hold when
-    some metric's test is not, and either it could have seen an effect of EFFECT_MARGIN (80 %
-    power) or its effect is significant the other way. Otherwise inconclusive.
-    """
-    if all(p["p"] < alpha for p in parts.values()):
-        return HOLDS, ""
-    failed = {m: p for m, p in parts.items() if p["p"] >= alpha}
-    if any(p["detectable_effect"] <= EFFECT_MARGIN or p["p_reversed"] < alpha for p in failed.values()):
-        return NOT_HOLDS, ""
-    return INCONCLUSIVE, "; ".join(
-        f"{metric}: effect {p['effect']:+.3f} not significant (p {p['p']:.2g}) on {p['n_vanilla']} vanilla and "
-        f"{p['n_robust']} robust scores, which detect only effects >= {p['detectable_effect']:.3f} at alpha "
-        f"{alpha} with 80 % power (more than the {EFFECT_MARGIN} that matters)" for metric, p in failed.items())
-
-
 F1_ALPHA = 0.003
 
 
 def f1_gradient(table: ScoreTable) -> Outcome:
-    methods = _present(table, GRADIENT)
-    parts = {metric: _robust_vs_vanilla(table, methods, metric, "greater", F1_ALPHA) for metric in LOCALIZATION}
-    verdict, why = _directional(parts, F1_ALPHA)
+    methods = present(table, GRADIENT)
+    parts = {metric: robust_vs_vanilla(table, methods, metric, "greater", F1_ALPHA) for metric in LOCALIZATION}
+    verdict, why = directional(parts, F1_ALPHA)
     return Outcome(verdict=verdict, value=min(p["effect"] for p in parts.values()),
                    p_value=max(p["p"] for p in parts.values()), details={"methods": methods, **parts},
                    detectable_effect=max(p["detectable_effect"] for p in parts.values()), why=why)
@@ -119,8 +51,8 @@ def f1_cam(table: ScoreTable) -> Outcome:
     """Holds when the difference is shown to be small (equivalence within the margin at the
     claim's alpha, TOST); does not hold when the paper's criterion fails (a significant
     difference of at least the margin); otherwise inconclusive."""
-    methods = _present(table, CAM)
-    parts = {metric: _robust_vs_vanilla(table, methods, metric, "two-sided", F1_ALPHA) for metric in LOCALIZATION}
+    methods = present(table, CAM)
+    parts = {metric: robust_vs_vanilla(table, methods, metric, "two-sided", F1_ALPHA) for metric in LOCALIZATION}
     if all(p["equivalence_p"] < F1_ALPHA for p in parts.values()):
         verdict, why = HOLDS, ""
     elif any(p["p"] < F1_ALPHA and abs(p["effect"]) >= CAM_TINY_EFFECT for p in parts.values()):
@@ -142,7 +74,7 @@ def _method_mean(table: ScoreTable, model: str, methods: list[str], metric: str)
 
 
 def f2_advprop(table: ScoreTable) -> Outcome:
-    methods = _present(table, ALL_METHODS)
+    methods = present(table, ALL_METHODS)
     advprop = [r for r in table.models.values() if r.training == "advprop"]
     pairs = {table.models[v].arch: (v, r) for v, r in table.pairs()}
     checks = []
@@ -176,7 +108,7 @@ def _method_ranks(table: ScoreTable, models: list[str], methods: list[str], metr
 
 
 def f3_best_methods(table: ScoreTable) -> Outcome:
-    methods = [m for m in _present(table, ALL_METHODS) if m != "cam"]
+    methods = [m for m in present(table, ALL_METHODS) if m != "cam"]
     needed = {"gradcam", "rise", "mp"}
     if not needed <= set(methods):
         raise NotApplicable(f"needs the methods {', '.join(sorted(needed))}")
@@ -196,11 +128,11 @@ F4_ALPHA = 0.002
 
 
 def f4_causal_by_training(table: ScoreTable) -> Outcome:
-    methods = _present(table, ALL_METHODS)
+    methods = present(table, ALL_METHODS)
     # Insertion (higher is better) favours vanilla and Deletion (lower is better) favours
     # robust: under both, robust models score lower than their vanilla twins.
-    parts = {metric: _robust_vs_vanilla(table, methods, metric, "less", F4_ALPHA) for metric in CAUSAL}
-    verdict, why = _directional(parts, F4_ALPHA)
+    parts = {metric: robust_vs_vanilla(table, methods, metric, "less", F4_ALPHA) for metric in CAUSAL}
+    verdict, why = directional(parts, F4_ALPHA)
     return Outcome(verdict=verdict, value=None, p_value=max(p["p"] for p in parts.values()),
                    details={"methods": methods, **parts},
                    detectable_effect=max(p["detectable_effect"] for p in parts.values()), why=why)
@@ -210,7 +142,7 @@ MODEL_RHO, IMAGE_RHO = 0.6, 0.5
 
 
 def f4_confidence(table: ScoreTable) -> Outcome:
-    methods = _present(table, ALL_METHODS)
+    methods = present(table, ALL_METHODS)
     models = [r for r in table.models.values() if r.training in ("vanilla", "robust")]
     conf, deletion, img_conf, img_del = [], [], [], []
     for row in models:
@@ -284,7 +216,7 @@ def f5_metric_correlations(table: ScoreTable) -> Outcome:
 
 
 def f6_no_model_best_everywhere(table: ScoreTable) -> Outcome:
-    methods = _present(table, ALL_METHODS)
+    methods = present(table, ALL_METHODS)
     rows = [r for r in table.models.values()
             if r.clean_accuracy is not None and r.adversarial_accuracy is not None]
     wsl = {r.name: _method_mean(table, r.name, methods, "wsl") for r in rows}

@@ -62,6 +62,10 @@ KNOWN_FAILURES: dict[str, str] = {
             "RISE masks)"),
     "F4b": ("Deletion does not follow confidence here (F4a's reason: the confidence gap lasts only the first "
             "5-10 % of the curve): model level rho 0.41 (p 0.24, 10 models), image level 0.28"),
+    "W1": (f"{_CONTEXT}, and their gradient maps are less concentrated, not more: the Gini index of |map| "
+           "(Gradient, IG, SHAP) is lower for every robust twin than for its vanilla one (pooled 0.518 vs 0.559, reversed "
+           "p 1e-9; per architecture 0.38-0.61 vs 0.43-0.68; `pytest benchmarks --xai-models=all "
+           "--xai-methods=gradient,integrated_gradients,shap --xai-metrics=concentration --xai-claims=W1`)"),
     "F5": ("Pointing Game and WSL are 0/1 per image and WSL (IoU >= 0.5 with a small digit's box) hits 0.19 "
            "of the time against 0.44, which caps their correlation at 0.54 (measured 0.48); Pointing Game~"
            "Insertion is 0.36 pooled but 0.20 within models: vanilla models have both the higher Insertion "
