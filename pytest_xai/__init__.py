@@ -1,11 +1,6 @@
 """pytest-xai: attribution methods (saliency maps) evaluated as a pytest test suite."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("pytest-xai")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+from pytest_xai.version import __version__
 
 
 _API = ("evaluate", "list_models", "load_images", "load_model", "read_report")

@@ -47,7 +47,7 @@ class Evaluator:
                  progress: Callable[[str, int, int], None] | None = None) -> None:
         """``device``: default ``cfg.device`` resolved; ``progress(label, done, total)``
         hears how far long computations got (see ``Engine``)."""
-        from pytest_xai import __version__
+        from pytest_xai.version import __version__
 
         self.registry = registry
         self.cfg = cfg
