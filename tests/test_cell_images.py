@@ -20,6 +20,8 @@ from pytest_xai.registry import Registry
 from pytest_xai.report.baseline import cells_by_key
 from pytest_xai.selection import Cell
 from pytest_xai.settings import XaiConfig
+from tests import factories
+from tests.factories import cell
 
 
 def make_evaluator(tmp_path: Path, images: int | None = None) -> Evaluator:
@@ -88,10 +90,8 @@ def test_a_benchmark_without_localization_images_gives_every_cell_its_default(tm
 
 
 def test_a_baseline_cell_is_paired_on_the_images_it_scored() -> None:
-    report = {"models": [{"name": "m", "image_ids": ["a", "b", "c", "d"]}],
-              "cells": [{"model": "m", "method": "gradient", "metric": "wsl", "scores": [1.0, 0.0, 1.0, 1.0]},
-                        {"model": "m", "method": "rise", "metric": "wsl", "scores": [0.0, 1.0]},
-                        {"model": "m", "method": "cam", "metric": "wsl"}]}
+    report = factories.report([cell("m", "gradient", "wsl", [1.0, 0.0, 1.0, 1.0]), cell("m", "rise", "wsl", [0.0, 1.0]),
+                               cell("m", "cam", "wsl", [], outcome="skipped")], ["a", "b", "c", "d"])
     ids = {key[1]: cell["image_ids"] for key, cell in cells_by_key(report).items()}
     assert ids == {"gradient": ["a", "b", "c", "d"], "rise": ["a", "b"], "cam": None}
 
