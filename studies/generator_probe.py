@@ -5,9 +5,10 @@ whether robust gradients localize better than vanilla ones, and why.
 
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
-``--presence``, ``--fidelity``, ``--inside``, ``--null-patch``, ``--version``); the recipe is the shipped
+``--presence``, ``--fidelity``, ``--inside``, ``--texture-cell``, ``--null-patch``, ``--version``); the recipe is the shipped
 one for that world unless ``--epochs``, ``--train-images``, ``--batch``, ``--eps``,
-``--clean``, ``--ramp``, ``--zoom``, ``--tight`` or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r`` are trained into
+``--clean``, ``--ramp``, ``--zoom``, ``--tight`` or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r``
+(or the pair of ``--arch``) are trained into
 ``runs/probes/TAG/`` (resumable; ``--device cuda`` trains on a GPU; a model whose card
 is already there is not retrained), then evaluated on test images of seed 1, which the
 default run (seed 0) never shows, so a world is not chosen on the images its numbers
@@ -49,6 +50,7 @@ from pytest_xai.metrics.localization import WSL, PointingGame
 from pytest_xai.session import base_registry
 
 PAIR = ("resnet", "resnet-r")
+ARCHS = ("resnet", "alexnet", "googlenet", "densenet", "mobilenet")
 
 
 def _range(text: str) -> tuple[int, int]:
@@ -57,7 +59,7 @@ def _range(text: str) -> tuple[int, int]:
 
 
 WORLD_OPTIONS = ("digit", "stroke", "version", "distractors", "letters", "context", "texture", "presence",
-                 "fidelity", "inside", "null_patch")
+                 "fidelity", "inside", "texture_cell", "null_patch")
 
 
 def world_from(args: argparse.Namespace) -> mini.World:
@@ -69,6 +71,8 @@ def world_from(args: argparse.Namespace) -> mini.World:
                   texture_fidelity=args.fidelity, stroke=args.stroke, null_patch=args.null_patch)
     if args.inside:     # only when set, so that the other variants keep their versions
         fields["texture_inside"] = True
+    if args.texture_cell != 1:
+        fields["texture_cell"] = args.texture_cell
     # A private version keeps the variant's images (and cached training data) apart from the shipped ones.
     version = args.version or 900 + zlib.crc32(repr(sorted(fields.items())).encode()) % 10_000
     return mini.World(version=version, **fields)
@@ -147,6 +151,7 @@ def main() -> None:
     parser.add_argument("--presence", type=float, default=0.0, help="share of images with the texture")
     parser.add_argument("--fidelity", type=float, default=1.0, help="chance that the texture is the label's")
     parser.add_argument("--inside", action="store_true", help="the texture covers the digit's box too")
+    parser.add_argument("--texture-cell", type=int, default=1, help="px per cell of the texture's tile")
     parser.add_argument("--null-patch", type=int, default=0, help="side of a fixed striped patch (0: none)")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
                          ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),
@@ -156,7 +161,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu", help="where the pair trains")
     parser.add_argument("--vanilla-only", action="store_true",
-                        help="train and evaluate resnet alone: does a vanilla model use the world's texture?")
+                        help="train and evaluate the vanilla model alone: does it use the world's texture?")
+    parser.add_argument("--arch", default="resnet", choices=ARCHS,
+                        help="the architecture of the pair (its zoo recipe; the tag's folder holds one pair)")
     args = parser.parse_args()
     changed = [o for o in WORLD_OPTIONS if getattr(args, o) != parser.get_default(o)]
     if args.world is not None and changed:
@@ -166,7 +173,8 @@ def main() -> None:
     world = world_from(args)
     out = Path("runs/probes") / args.tag
     print(f"[{args.tag}] {world}", flush=True)
-    names = PAIR[:1] if args.vanilla_only else PAIR
+    pair = (args.arch, f"{args.arch}-r")
+    names = pair[:1] if args.vanilla_only else pair
     cards = []
     for name in names:
         cfg = recipe(name, world, args)

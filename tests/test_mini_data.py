@@ -127,6 +127,32 @@ def test_the_texture_is_the_labels_pattern_outside_the_box_on_its_share_of_image
     assert torch.equal(diff[i][:, rows][shifted], diff[i][:, [r + tile for r in rows]][shifted])
 
 
+def test_a_coarse_texture_is_constant_over_its_cells():
+    """With ``texture_cell`` 2 the difference the texture makes is constant over 2 x 2 blocks
+    (at the pattern's phase, away from clipping), where a texture of 1-px cells is not."""
+    import dataclasses
+
+    def blocks_constant(world: mini.World) -> bool:
+        images, _, boxes = mini.make_split("test", 8, 0, world=world)
+        plain = mini.make_split("test", 8, 0, world=dataclasses.replace(world, texture=0))[0]
+        diff = (images - plain).mul(255).round()
+        i = int((diff.flatten(1).abs().amax(1) > 0).nonzero()[0])
+        x0, y0, x1, y1 = boxes[i].tolist()
+        usable = (plain[i] > 3 / 255).all(0) & (plain[i] < 252 / 255).all(0)
+        usable[max(0, y0 - 2):y1 + 3, max(0, x0 - 2):x1 + 3] = False       # the box, with a margin
+        for oy in range(2):
+            for ox in range(2):
+                cells = [(y, x) for y in range(oy, 63, 2) for x in range(ox, 63, 2) if usable[y:y + 2, x:x + 2].all()]
+                if cells and all((diff[i, :, y:y + 2, x:x + 2] == diff[i, :, y:y + 1, x:x + 1]).all()
+                                 for y, x in cells):
+                    return True
+        return False
+
+    coarse = dataclasses.replace(TEXTURED, version=991, texture_presence=1.0, texture_cell=2)
+    assert blocks_constant(coarse)
+    assert not blocks_constant(dataclasses.replace(coarse, texture_cell=1))
+
+
 def test_a_world_without_texture_draws_no_texture_randomness():
     """Worlds without a texture keep their pixels: the texture's draws come last and only
     when it is on (the pinned v3 checksum above holds too)."""

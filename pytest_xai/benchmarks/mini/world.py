@@ -69,7 +69,9 @@ class World:
     in part and a network that uses it still needs the digit. ``texture_inside`` lays it
     over the digit's box too, so that it is everywhere: a class-activation map then gains
     about the same everywhere from it, and loses nothing by min-max normalisation, where
-    input gradients still spread over every pixel.
+    input gradients still spread over every pixel. ``texture_cell`` is the side in px of
+    each of the tile's cells (1: the tile varies at every pixel): a coarser texture of the
+    same amplitude and L2 norm, for networks whose first convolution has stride 2.
     """
 
     version: int
@@ -83,6 +85,7 @@ class World:
     stroke: int = 0                 # digit strokes grown by this many px per side at 32 px glyph height
     null_patch: int = 0             # side of a fixed striped patch beside the digit on every image (0: none)
     texture_inside: bool = False    # the texture covers the digit's box too
+    texture_cell: int = 1           # px per cell of the texture's tile
 
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
@@ -329,13 +332,15 @@ def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, lab
     import numpy as np
 
     present = rng.random() < world.texture_presence
-    dy, dx = (int(v) for v in rng.integers(_TEXTURE_TILE, size=2))
+    side = _TEXTURE_TILE * world.texture_cell
+    dy, dx = (int(v) for v in rng.integers(side, size=2))
     if world.texture_fidelity < 1 and rng.random() >= world.texture_fidelity:
         label = int(rng.integers(NUM_CLASSES))
     if not present:
         return
-    reps = IMAGE_SIZE // _TEXTURE_TILE + 2
-    pattern = np.tile(_texture_tiles()[label], (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
+    tile = _texture_tiles()[label].repeat(world.texture_cell, axis=0).repeat(world.texture_cell, axis=1)
+    reps = IMAGE_SIZE // side + 2
+    pattern = np.tile(tile, (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
     outside = np.ones((IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.int64)
     x0, y0, x1, y1 = box
     if not world.texture_inside:
