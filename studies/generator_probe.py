@@ -1,18 +1,18 @@
-"""Probe a world of the mini generator for claim F1: train a ResNet pair on it and measure
-whether robust gradients localize better than vanilla ones, and why.
+"""Probe a world of the mini generator for claim F1: train a pair (ResNet, or ``--arch``)
+on it and measure whether robust gradients localize better than vanilla ones, and why.
 
     python -m studies.generator_probe TAG [--world 4 | world options] [recipe options]
 
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
-``--presence``, ``--fidelity``, ``--inside``, ``--texture-cell``, ``--null-patch``, ``--version``); the recipe is the shipped
-one for that world unless ``--epochs``, ``--train-images``, ``--batch``, ``--eps``,
-``--clean``, ``--ramp``, ``--zoom``, ``--tight`` or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r``
-(or the pair of ``--arch``) are trained into
-``runs/probes/TAG/`` (resumable; ``--device cuda`` trains on a GPU; a model whose card
-is already there is not retrained), then evaluated on test images of seed 1, which the
-default run (seed 0) never shows, so a world is not chosen on the images its numbers
-are reported on. Printed, vanilla / robust:
+``--presence``, ``--fidelity``, ``--inside``, ``--texture-cell``, ``--null-patch``,
+``--version``); the recipe is the shipped one for that world unless ``--epochs``,
+``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``, ``--tight``
+or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r`` (or the pair of ``--arch``)
+are trained into ``runs/probes/TAG/`` (resumable; ``--device cuda`` trains on a GPU; a
+model whose card is already there is not retrained), then evaluated on test images of
+seed 1, which the default run (seed 0) never shows, so a world is not chosen on the images
+its numbers are reported on. Printed, vanilla / robust:
 
 - clean and PGD accuracy (the cards' evaluation attack), mean confidence;
 - the diagnostics of the mechanism: accuracy from the digit alone (outside its box
@@ -51,6 +51,13 @@ from pytest_xai.session import base_registry
 
 PAIR = ("resnet", "resnet-r")
 ARCHS = ("resnet", "alexnet", "googlenet", "densenet", "mobilenet")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def _range(text: str) -> tuple[int, int]:
@@ -114,8 +121,9 @@ def box_mask(boxes: torch.Tensor, size: int) -> torch.Tensor:
 def localization_scores(registry, models: list[LoadedModel], images: torch.Tensor, labels: torch.Tensor,
                         boxes: torch.Tensor) -> tuple[dict[tuple[str, str], list[np.ndarray]], dict[str, list[float]]]:
     """Per (method, metric) of F1's gradient and CAM methods under Pointing Game and WSL, each
-    model's per-image scores (fast profile; none for a method that does not apply to both); and per model the share of |gradient| and of the
-    min-max normalised CAM's mass inside the box (as WSL sees a CAM)."""
+    model's per-image scores (fast profile; none for a method that does not apply to both);
+    and per model the share of |gradient| and of the min-max normalised CAM's mass inside
+    the box (as WSL sees a CAM)."""
     inside = box_mask(boxes, mini.IMAGE_SIZE)[:, 0]
     hits: dict[tuple[str, str], list[np.ndarray]] = {}
     shares: dict[str, list[float]] = {}
@@ -133,7 +141,8 @@ def localization_scores(registry, models: list[LoadedModel], images: torch.Tenso
             if method_name in ("gradient", "cam"):
                 low = maps.flatten(1).min(1).values[:, None, None]
                 mass = maps.abs() if method_name == "gradient" else maps - low
-                shares.setdefault(method_name, []).append((mass * inside).sum((1, 2)).div(mass.sum((1, 2))).mean().item())
+                share = (mass * inside).sum((1, 2)).div(mass.sum((1, 2))).mean().item()
+                shares.setdefault(method_name, []).append(share)
     return {key: scores for key, scores in hits.items() if len(scores) == len(models)}, shares
 
 
@@ -151,7 +160,7 @@ def main() -> None:
     parser.add_argument("--presence", type=float, default=0.0, help="share of images with the texture")
     parser.add_argument("--fidelity", type=float, default=1.0, help="chance that the texture is the label's")
     parser.add_argument("--inside", action="store_true", help="the texture covers the digit's box too")
-    parser.add_argument("--texture-cell", type=int, default=1, help="px per cell of the texture's tile")
+    parser.add_argument("--texture-cell", type=_positive, default=1, help="px per cell of the texture's tile")
     parser.add_argument("--null-patch", type=int, default=0, help="side of a fixed striped patch (0: none)")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
                          ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),
@@ -163,7 +172,8 @@ def main() -> None:
     parser.add_argument("--vanilla-only", action="store_true",
                         help="train and evaluate the vanilla model alone: does it use the world's texture?")
     parser.add_argument("--arch", default="resnet", choices=ARCHS,
-                        help="the architecture of the pair (its zoo recipe; the tag's folder holds one pair)")
+                        help="the architecture of the pair (its zoo recipe; one tag per architecture, as "
+                             "probe.npz is the tag's last run)")
     args = parser.parse_args()
     changed = [o for o in WORLD_OPTIONS if getattr(args, o) != parser.get_default(o)]
     if args.world is not None and changed:

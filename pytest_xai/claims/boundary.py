@@ -27,10 +27,13 @@ BOUNDARY_CLAIMS: tuple[Claim, ...] = (
         id="W1",
         statement="Robust models' gradient attributions (Gradient, IG, SHAP) are more concentrated than their "
                   "vanilla twins' (Gini index of |map|)",
-        source=f"{SOURCE}, abstract (\"robust models have sharper, more concentrated attributions\")",
+        source=(f"{SOURCE}, abstract: robust networks' \"feature attributions tend to be sharper, and are more "
+                "concentrated\" (the finding the paper explains; the Gini index as the measure of sharpness and "
+                "the three gradient methods are this project's choices)"),
         statistic="one-sided Mann-Whitney U over pooled per-image Gini indices of the twins",
-        threshold=(f"p < {W1_ALPHA} (F1a's alpha); inconclusive when the test is not significant but could not "
-                   f"have detected a difference of {EFFECT_MARGIN} with 80 % power"),
+        threshold=(f"p < {W1_ALPHA} (F1a's alpha); does not hold when the test is not significant and could have "
+                   f"detected a difference of {EFFECT_MARGIN} with 80 % power (F1a's margin; the Gini index is on a "
+                   "0-1 scale too), or when the reverse is significant; otherwise inconclusive"),
         methods=GRADIENT,
         metrics=(CONCENTRATION,),
         trainings=("vanilla", "robust"),

@@ -26,14 +26,15 @@ def twin_pairs(table: ScoreTable) -> list[tuple[str, str]]:
 
 
 def present(table: ScoreTable, methods: tuple[str, ...]) -> list[str]:
-    present = [m for m in methods if m in table.methods()]
-    if not present:
+    found = [m for m in methods if m in table.methods()]
+    if not found:
         raise NotApplicable(f"needs one of the methods {', '.join(methods)}")
-    return present
+    return found
 
 
 # The smallest difference of pooled means (Pointing Game, WSL, Insertion and Deletion are all
-# on 0-1 scales) that the claims about robust vs vanilla models care about: the margin of
+# on 0-1 scales; W1 borrows it for the Gini index, on 0-1 too) that the claims about robust
+# vs vanilla models care about: the margin of
 # F1b's "equally well", and the effect a test must be able to see (80 % power) before its
 # failure to see one counts against a claim rather than leaving it inconclusive.
 EFFECT_MARGIN = 0.05

@@ -29,7 +29,7 @@ METHOD_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
     "advprop": {},
     "robust": {"mp": {"max_iter": 10}, "rise": {"grid_size": 4, "n_masks": 7000}, "lime": {"n_superpixels": 20}},
 }
-# The paper's claims that do not hold on this benchmark, each with the measured reason
+# The claims that do not hold on this benchmark, each with the measured reason
 # (``Benchmark.known_failures``: their tests are strict xfails). Measured on generator v3
 # with the committed zoo and baseline (32 CL images per model, fast profile) and with
 # `python -m studies.context_reliance --localization`, `studies/deletion_curves.py` and
@@ -62,10 +62,12 @@ KNOWN_FAILURES: dict[str, str] = {
             "RISE masks)"),
     "F4b": ("Deletion does not follow confidence here (F4a's reason: the confidence gap lasts only the first "
             "5-10 % of the curve): model level rho 0.41 (p 0.24, 10 models), image level 0.28"),
-    "W1": (f"{_CONTEXT}, and their gradient maps are less concentrated, not more: the Gini index of |map| "
-           "(Gradient, IG, SHAP) is lower for every robust twin than for its vanilla one (pooled 0.518 vs 0.559, reversed "
-           "p 1e-9; per architecture 0.38-0.61 vs 0.43-0.68; `pytest benchmarks --xai-models=all "
-           "--xai-methods=gradient,integrated_gradients,shap --xai-metrics=concentration --xai-claims=W1`)"),
+    "W1": ("the robust twins' gradient maps are less concentrated, not more: the Gini index of |map| "
+           "(Gradient, IG, SHAP) is lower for every robust twin than for its vanilla one (pooled vanilla 0.559 vs "
+           "robust 0.518, reversed p 1e-9; per model and method 0.43-0.68 vs 0.38-0.61; `pytest benchmarks "
+           "--xai-models=all --xai-methods=gradient,integrated_gradients,shap --xai-metrics=concentration "
+           "--xai-claims=W1`). Why is not measured yet; F1a's reason (robust twins read the class photograph, "
+           "their gradients leave the digit) would spread their maps"),
     "F5": ("Pointing Game and WSL are 0/1 per image and WSL (IoU >= 0.5 with a small digit's box) hits 0.19 "
            "of the time against 0.44, which caps their correlation at 0.54 (measured 0.48); Pointing Game~"
            "Insertion is 0.36 pooled but 0.20 within models: vanilla models have both the higher Insertion "

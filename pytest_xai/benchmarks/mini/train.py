@@ -219,9 +219,11 @@ def _warm(cfg: Config, progress: float) -> float:
 
 def _eps(cfg: Config, info: mini_zoo.MiniModelInfo, progress: float) -> float:
     """The training attack's eps after ``progress`` epochs: 0, then a linear ramp, then full."""
-    if info.training == "vanilla":
+    if info.training == "vanilla" or progress < cfg.clean_epochs:
         return 0.0
-    return cfg.eps * min(1.0, max(0.0, (progress - cfg.clean_epochs) / cfg.ramp_epochs))
+    if cfg.ramp_epochs <= 0:                # no ramp: full eps from the end of the clean epochs
+        return cfg.eps
+    return cfg.eps * min(1.0, (progress - cfg.clean_epochs) / cfg.ramp_epochs)
 
 
 def _attack(net: nn.Module, images01: torch.Tensor, labels: torch.Tensor, eps: float, steps: int) -> torch.Tensor:

@@ -87,6 +87,10 @@ class World:
     texture_inside: bool = False    # the texture covers the digit's box too
     texture_cell: int = 1           # px per cell of the texture's tile
 
+    def __post_init__(self) -> None:
+        if self.texture_cell < 1:
+            raise ValueError(f"texture_cell must be >= 1 px, got {self.texture_cell}")
+
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
 # Built from the paper's mechanism: the digit is the only robust class feature (large, no
