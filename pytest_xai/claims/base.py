@@ -170,12 +170,14 @@ def gather_table(claim: Claim, models: Sequence[str], methods: Sequence[str], me
     models of the trainings it compares; a cell without scores (one that does not apply)
     is left out. The one home of this rule, whether the scores come from a run
     (``Evaluator.claim_table``) or from a report (``table_from_report``). Raises NotApplicable
-    when no selected model has such a training."""
+    when no selected model has such a training or none of its metrics is selected."""
     methods = [m for m in claim.methods if m in methods] if claim.methods else list(methods)
     metrics = [m for m in claim.metrics if m in metrics]
     chosen = [m for m in models if training_of(m) in claim.trainings]
     if not chosen:
         raise NotApplicable(f"no selected model is {' or '.join(claim.trainings)}")
+    if not metrics:
+        raise NotApplicable(f"needs the metric {' or '.join(claim.metrics)}, not selected (--xai-metrics)")
     rows, scores, used, higher = {}, {}, [], {}
     for name in chosen:
         rows[name] = row_of(name)
