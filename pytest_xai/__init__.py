@@ -1,6 +1,6 @@
 """pytest-xai: attribution methods (saliency maps) evaluated as a pytest test suite."""
 
-from pytest_xai.version import __version__
+from pytest_xai.version import __version__ as __version__  # re-exported
 
 
 _API = ("evaluate", "list_models", "load_images", "load_model", "read_report")
