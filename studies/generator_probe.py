@@ -7,8 +7,8 @@ The world is a registered one (``--world VERSION``) or one built from the option
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
 ``--presence``, ``--fidelity``, ``--inside``, ``--texture-cell``, ``--null-patch``,
 ``--version``); the recipe is the shipped one for that world unless ``--epochs``,
-``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``, ``--tight``
-or ``--curriculum`` say otherwise. ``resnet`` and ``resnet-r`` (or the pair of ``--arch``)
+``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``, ``--tight``,
+``--curriculum`` or ``--texture-first`` say otherwise. ``resnet`` and ``resnet-r`` (or the pair of ``--arch``)
 are trained into ``runs/probes/TAG/`` (resumable; ``--device cuda`` trains on a GPU; a
 model whose card is already there is not retrained), then evaluated on test images of
 seed 1, which the default run (seed 0) never shows, so a world is not chosen on the images
@@ -89,7 +89,8 @@ def recipe(name: str, world: mini.World, args: argparse.Namespace) -> train.Conf
     cfg = dataclasses.replace(train.default_config(name, world=world), generator_version=world.version)
     overrides = {"epochs": args.epochs, "train_images": args.train_images, "batch_size": args.batch,
                  "eps": args.eps, "clean_epochs": args.clean, "ramp_epochs": args.ramp, "zoom": args.zoom,
-                 "tight_epochs": args.tight, "curriculum": args.curriculum, "seed": args.seed}
+                 "tight_epochs": args.tight, "curriculum": args.curriculum, "texture_first": args.texture_first,
+                 "seed": args.seed}
     return dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -109,22 +110,13 @@ def accuracy(model: LoadedModel, images01: torch.Tensor, labels: torch.Tensor) -
     return (predicted == labels).float().mean().item()
 
 
-def box_mask(boxes: torch.Tensor, size: int) -> torch.Tensor:
-    """[N, 1, S, S] True inside each inclusive box."""
-    grid = torch.arange(size)
-    x0, y0, x1, y1 = (boxes[:, i, None] for i in range(4))
-    inside_x = (grid >= x0) & (grid <= x1)
-    inside_y = (grid >= y0) & (grid <= y1)
-    return (inside_y[:, :, None] & inside_x[:, None, :])[:, None]
-
-
 def localization_scores(registry, models: list[LoadedModel], images: torch.Tensor, labels: torch.Tensor,
                         boxes: torch.Tensor) -> tuple[dict[tuple[str, str], list[np.ndarray]], dict[str, list[float]]]:
     """Per (method, metric) of F1's gradient and CAM methods under Pointing Game and WSL, each
     model's per-image scores (fast profile; none for a method that does not apply to both);
     and per model the share of |gradient| and of the min-max normalised CAM's mass inside
     the box (as WSL sees a CAM)."""
-    inside = box_mask(boxes, mini.IMAGE_SIZE)[:, 0]
+    inside = mini.box_mask(boxes)[:, 0]
     hits: dict[tuple[str, str], list[np.ndarray]] = {}
     shares: dict[str, list[float]] = {}
     for method_name in GRADIENT + CAM:
@@ -164,7 +156,7 @@ def main() -> None:
     parser.add_argument("--null-patch", type=int, default=0, help="side of a fixed striped patch (0: none)")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
                          ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),
-                         ("--curriculum", float), ("--seed", int)):
+                         ("--curriculum", float), ("--texture-first", float), ("--seed", int)):
         parser.add_argument(option, type=kind, help="recipe override")
     parser.add_argument("--images", type=int, default=1000, help="test images (seed 1) to evaluate on")
     parser.add_argument("--threads", type=int, default=1)
@@ -199,7 +191,7 @@ def main() -> None:
     models = load_pair(registry, out / "weights", names)
     images, labels, boxes = mini.make_split("test", args.images, 1, world=world)
     plain = mini.make_split("test", args.images, 1, world=dataclasses.replace(world, texture=0))[0]
-    inside = box_mask(boxes, mini.IMAGE_SIZE)
+    inside = mini.box_mask(boxes)
     grey = torch.full_like(images, 0.5)
     row = lambda label, values, fmt=".3f": print(  # noqa: E731
         f"[{args.tag}] {label:<34} " + " / ".join(format(v, fmt) for v in values), flush=True)

@@ -95,6 +95,7 @@ class Config:
     zoom: float = 0.5
     tight_epochs: float = 3.0
     curriculum: float = 1.0
+    texture_first: float = 0.0      # epochs at the start with the digit's box grey: the texture alone
     seed: int = 0
     data_seed: int = 0
     generator_version: int = mini.WORLD.version
@@ -191,6 +192,13 @@ def _zoom(images01: torch.Tensor, boxes: torch.Tensor, p: float, warm: float = 1
     out = images01.clone()
     out[chosen] = F.grid_sample(crops, grid, mode="bilinear", padding_mode="border", align_corners=False)
     return out
+
+
+def _without_digit(images01: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+    """The images with the digit's box grey (0.5), so that only what lies outside it, such as
+    the world's texture, tells the class: a network shown these first learns that feature
+    before the digit, which it would otherwise learn first and then ignore the texture."""
+    return torch.where(mini.box_mask(boxes, images01.shape[-1]), 0.5, images01)
 
 
 def _as_input(batch: torch.Tensor) -> torch.Tensor:
@@ -348,7 +356,10 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
             eps = _eps(cfg, info, progress)
             for group in optimizer.param_groups:
                 group["lr"] = _lr(cfg, epoch * steps_per_epoch + step, cfg.epochs * steps_per_epoch)
-            images01 = _zoom(train_x[index].float().div_(255), train_boxes[index], cfg.zoom, _warm(cfg, progress))
+            images01 = train_x[index].float().div_(255)
+            if progress < cfg.texture_first:      # before the zoom, while the boxes are the images'
+                images01 = _without_digit(images01, train_boxes[index])
+            images01 = _zoom(images01, train_boxes[index], cfg.zoom, _warm(cfg, progress))
             labels = train_y[index].to(device)
             loss, logits = _train_step(net, info, images01.to(device).contiguous(memory_format=torch.channels_last),
                                        labels, eps)

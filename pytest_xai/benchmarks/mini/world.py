@@ -418,6 +418,17 @@ def make_split(split: str, n: int, seed: int, start: int = 0, world: World | Non
     return images.contiguous(), torch.from_numpy(labels), torch.from_numpy(boxes)
 
 
+def box_mask(boxes: torch.Tensor, size: int = IMAGE_SIZE) -> torch.Tensor:
+    """[N, 1, S, S] True inside each inclusive box ``(x0, y0, x1, y1)`` of ``boxes`` [N, 4]."""
+    import torch
+
+    grid = torch.arange(size, device=boxes.device)
+    x0, y0, x1, y1 = (boxes[:, i, None] for i in range(4))
+    inside_x = (grid >= x0) & (grid <= x1)
+    inside_y = (grid >= y0) & (grid <= y1)
+    return (inside_y[:, :, None] & inside_x[:, None, :])[:, None]
+
+
 def in_context(split: str, n: int, seed: int, start: int = 0, world: World | None = None) -> torch.Tensor:
     """For samples ``start .. start + n - 1``: whether the background is the class's own
     photograph (BoolTensor [N])."""
