@@ -15,7 +15,10 @@ import torch
 from pytest_xai.cli import main
 from pytest_xai.report import tables as t
 from pytest_xai.report.html import write_page
+from pytest_xai.report.schema import CellRecord, ClaimEntry, Report, read_report, write_report
 from pytest_xai.store import ScoreStore, key_digest
+
+from tests import factories
 
 MODELS = [  # name, arch, training, card
     ("resnet", "resnet", "vanilla", {"clean_accuracy": 0.80, "pgd_accuracy": 0.05, "mean_confidence": 0.9,
@@ -53,7 +56,7 @@ def _entry(store: ScoreStore, kind: str, key: dict[str, Any], content: dict[str,
     return key_digest(key)
 
 
-def synthetic(cache: Path) -> dict[str, Any]:
+def synthetic(cache: Path) -> Report:
     """A report of 5 models (vanilla, robust, advprop; cards), 4 methods (CAM skipped on AlexNets),
     4 metrics, one failed and one errored cell, claims passed, failed and skipped; its maps in ``cache``."""
     store = ScoreStore(cache)
@@ -62,26 +65,26 @@ def synthetic(cache: Path) -> dict[str, Any]:
                                                       "boxes": torch.tensor([[2, 3, 9, 12]] * 4), "ids": IDS})
     models, cells = [], []
     for i, (name, arch, training, card) in enumerate(MODELS):
-        models.append({"name": name, "arch": arch, "training": training, "tags": [training, arch], "card": card,
-                       "subset": "cl", "image_ids": IDS, "accuracy": 1.0, "confidence": [0.5, 0.6, 0.7, 0.8],
-                       "figure_key": figure})
+        models.append(factories.model(name, IDS, arch=arch, training=training, tags=[training, arch], card=card,
+                                      subset="cl", accuracy=1.0, confidence=[0.5, 0.6, 0.7, 0.8], figure_key=figure))
         for j, method in enumerate(METHODS):
             maps = _entry(store, "figure_maps", {"model": name, "method": method},
                           {"maps": torch.rand(4, SIZE, SIZE, generator=torch.Generator().manual_seed(i * 10 + j))})
             for metric, higher in METRICS.items():
-                cell = {"model": name, "method": method, "metric": metric, "higher_is_better": higher}
+                where: CellRecord = {"model": name, "method": method, "metric": metric, "index": len(cells),
+                                     "outcome": "skipped"}
                 if method == "cam" and arch == "alexnet":
-                    cells.append({**cell, "outcome": "skipped", "message": "cam does not apply"})
+                    cells.append({**where, "skip_reason": "cam does not apply"})
                 elif (name, method, metric) == ("resnet-pgd1", "cam", "insertion"):
-                    cells.append({**cell, "outcome": "error", "message": "RuntimeError: boom\ntraceback"})
+                    cells.append({**where, "outcome": "error", "message": "RuntimeError: boom\ntraceback"})
                 else:
-                    scores = [value(i, j) + d for d in OFFSETS[metric]]
                     failed = (name, method, metric) == ("resnet", "gradient", "wsl")
-                    cells.append({**cell, "outcome": "failed" if failed else "passed",
-                                  "message": "AssertionError: no better than the reference" if failed else None,
-                                  "n": 4, "mean": sum(scores) / 4, "scores": scores, "figure_maps_key": maps,
-                                  "method_group": GROUPS[method], "profile": "paper"})
-    claims = [
+                    extra = {"outcome": "failed", "message": "AssertionError: no better than the reference"}
+                    cells.append(factories.cell(name, method, metric, [value(i, j) + d for d in OFFSETS[metric]],
+                                                higher=higher, index=len(cells), profile="paper",
+                                                figure_maps_key=maps, method_group=GROUPS[method],
+                                                **(extra if failed else {})))
+    claims: list[ClaimEntry] = [
         {"id": "F1a", "statement": "Robust <script>alert(1)</script> & co", "statistic": "U", "threshold": "p < 0.003",
          "value": 0.12, "p_value": 0.001, "passed": True, "outcome": "passed", "skip_reason": None},
         {"id": "F4a", "statement": "Insertion favours vanilla", "statistic": "U", "threshold": "p < 0.002",
@@ -91,19 +94,23 @@ def synthetic(cache: Path) -> dict[str, Any]:
         {"id": "F6", "statement": "No model is best", "statistic": "argmax", "threshold": "more than one", "value": None,
          "p_value": None, "passed": None, "outcome": "failed", "message": "ValueError: no scores\ntraceback"},
     ]
-    config = {"benchmark": "synthetic", "models": [m[0] for m in MODELS], "methods": METHODS,
-              "metrics": list(METRICS), "claims": ["F1a", "F4a", "F5", "F6"], "images": 4, "seed": 0, "profile": "auto",
-              "subset": "auto", "cache_dir": str(cache)}
-    return {"schema": "pytest-xai/1", "environment": {"device": "cpu"}, "config": config, "models": models,
-            "cells": cells, "claims": claims}
+    built = factories.report(cells, IDS, models=models, benchmark="synthetic", claims=["F1a", "F4a", "F5", "F6"],
+                             methods=METHODS, metrics=list(METRICS), profile="auto", subset="auto",
+                             cache_dir=str(cache))
+    return {**built, "claims": claims}
 
 
 @pytest.fixture
-def report(tmp_path: Path) -> dict[str, Any]:
+def report(tmp_path: Path) -> Report:
     return synthetic(tmp_path / "cache")
 
 
-def table(report: dict[str, Any], key: str) -> t.Table:
+def test_the_synthetic_report_is_a_complete_one(report: Report, tmp_path: Path) -> None:
+    write_report(tmp_path / "r.json", report)
+    assert read_report(tmp_path / "r.json") == report
+
+
+def table(report: Report, key: str) -> t.Table:
     return next(x for x in t.tables(report) if x.key == key)
 
 
@@ -111,7 +118,7 @@ def row(tab: t.Table, first: str) -> dict[str, str]:
     return dict(zip(tab.header, next(r for r in tab.rows if r[0] == first)))
 
 
-def test_score_tables_hold_the_means_and_na(report: dict[str, Any]) -> None:
+def test_score_tables_hold_the_means_and_na(report: Report) -> None:
     deletion = table(report, "scores-deletion")
     assert deletion.title == "Deletion (lower is better)"
     assert row(deletion, "resnet") == {"model": "resnet", "gradient": "0.100", "gradcam": "0.120", "cam": "0.140",
@@ -123,7 +130,7 @@ def test_score_tables_hold_the_means_and_na(report: dict[str, Any]) -> None:
     assert (0, 1) in deletion.best and (4, 1) in table(report, "scores-wsl").best
 
 
-def test_method_ranks_average_over_models_then_ranks(report: dict[str, Any]) -> None:
+def test_method_ranks_average_over_models_then_ranks(report: Report) -> None:
     ranks = table(report, "method-ranks")
     # Averaged over models: gradient 0.30, gradcam 0.32, rise 0.36; cam 0.24 on the 3 ResNets.
     assert [r[0] for r in ranks.rows] == ["rise", "gradcam", "gradient", "cam"]  # by mean rank
@@ -135,7 +142,7 @@ def test_method_ranks_average_over_models_then_ranks(report: dict[str, Any]) -> 
     assert row(ranks, "cam")["mean rank"] == "3.25"
 
 
-def test_model_ranks_average_over_common_methods_with_card_accuracy(report: dict[str, Any]) -> None:
+def test_model_ranks_average_over_common_methods_with_card_accuracy(report: Report) -> None:
     ranks = table(report, "model-ranks")
     # cam is not scored on every model: each model's score is the mean of gradient, gradcam and rise.
     assert row(ranks, "resnet") == {"model": "resnet", "training": "vanilla", "Pointing Game ↑": "0.127 (5th)",
@@ -145,7 +152,7 @@ def test_model_ranks_average_over_common_methods_with_card_accuracy(report: dict
     assert "leaving out cam" in ranks.note
 
 
-def test_model_cards_show_what_the_cards_have(report: dict[str, Any]) -> None:
+def test_model_cards_show_what_the_cards_have(report: Report) -> None:
     cards = table(report, "models")
     assert row(cards, "resnet-r") == {"model": "resnet-r", "arch": "resnet", "training": "robust",
                                       "clean acc": "70.0%", "PGD acc": "40.0%", "confidence (card)": "0.60",
@@ -156,7 +163,7 @@ def test_model_cards_show_what_the_cards_have(report: dict[str, Any]) -> None:
     assert table(report, "models").header == ["model", "arch", "training", "acc here", "confidence here"]
 
 
-def test_claims_verdicts_and_failed_cells(report: dict[str, Any]) -> None:
+def test_claims_verdicts_and_failed_cells(report: Report) -> None:
     claims = table(report, "claims")
     assert [(r[0], r[1], r[2], r[3]) for r in claims.rows] == [
         ("F1a", "PASS", "0.120", "0.0010"), ("F4a", "FAIL", "-0.050", "0.3000"),
@@ -166,7 +173,7 @@ def test_claims_verdicts_and_failed_cells(report: dict[str, Any]) -> None:
                              ["resnet-pgd1", "cam", "insertion", "error", "RuntimeError: boom"]]
 
 
-def test_a_known_failure_says_so_in_the_verdict(report: dict[str, Any]) -> None:
+def test_a_known_failure_says_so_in_the_verdict(report: Report) -> None:
     for claim in report["claims"]:
         if claim["id"] in ("F1a", "F4a"):
             claim["known_failure"] = "measured reason"
@@ -174,7 +181,7 @@ def test_a_known_failure_says_so_in_the_verdict(report: dict[str, Any]) -> None:
     assert table(report, "claims").note.startswith("1 PASS, 2 FAIL")
 
 
-def test_metric_correlation_is_spearman_over_per_image_scores(report: dict[str, Any]) -> None:
+def test_metric_correlation_is_spearman_over_per_image_scores(report: Report) -> None:
     from scipy.stats import spearmanr
 
     names, matrix, n, pairs = t.metric_correlation(report)
@@ -188,7 +195,7 @@ def test_metric_correlation_is_spearman_over_per_image_scores(report: dict[str, 
     assert matrix[2][1] == pytest.approx(spearmanr(columns["insertion"], columns["wsl"]).statistic)
 
 
-def test_text_rendering(report: dict[str, Any]) -> None:
+def test_text_rendering(report: Report) -> None:
     text = t.render(report)
     for expected in ("Deletion (lower is better)", "Pointing Game (higher is better)", "Method ranks", "Model ranks",
                      "PASS", "FAIL", "SKIP: needs at least 3 points", "RuntimeError: boom", "Metric correlation"):
@@ -207,7 +214,7 @@ def local_references(page: str) -> list[str]:
     return re.findall(r'(?:src|href)="([^"]*)"', page)
 
 
-def test_html_page_has_the_tables_and_figures_and_only_local_files(report: dict[str, Any], tmp_path: Path) -> None:
+def test_html_page_has_the_tables_and_figures_and_only_local_files(report: Report, tmp_path: Path) -> None:
     index = write_page(report, tmp_path / "page")
     page = index.read_text()
     figures = {"maps-0.png", "maps-1.png", "robust.png", "methods.png", "accuracy.png", "correlation.png"}
@@ -224,7 +231,7 @@ def test_html_page_has_the_tables_and_figures_and_only_local_files(report: dict[
     assert '<td class="num">0.140</td>' in page and f'<td class="num">{t.NA}</td>' in page
 
 
-def test_missing_store_entries_give_a_note_not_a_crash(report: dict[str, Any], tmp_path: Path) -> None:
+def test_missing_store_entries_give_a_note_not_a_crash(report: Report, tmp_path: Path) -> None:
     page = write_page(report, tmp_path / "empty", cache_dir=tmp_path / "nowhere").read_text()
     assert "No maps to draw" in page and not (tmp_path / "empty" / "maps-0.png").exists()
     assert (tmp_path / "empty" / "methods.png").is_file()
@@ -234,7 +241,7 @@ def test_missing_store_entries_give_a_note_not_a_crash(report: dict[str, Any], t
     assert "1 maps entries were missing" in page and (tmp_path / "partial" / "maps-0.png").is_file()
 
 
-def test_figures_that_need_more_say_why(report: dict[str, Any], tmp_path: Path) -> None:
+def test_figures_that_need_more_say_why(report: Report, tmp_path: Path) -> None:
     for model in report["models"]:
         model["card"], model["training"] = {}, "untrained"
     page = write_page(report, tmp_path / "page").read_text()
