@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pytest_xai.benchmarks.base import normalize
+
 
 def _per_sample_norm(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, *([1] * (x.ndim - 1)))
@@ -23,9 +25,6 @@ def pgd_l2(model: nn.Module, images01: torch.Tensor, labels: torch.Tensor, eps: 
     ``(x - mean) / std`` and is used in whatever mode it is in. With ``generator`` the
     attack starts from a random point of the ball, otherwise from the clean images.
     """
-    shape = (1, -1, 1, 1)
-    mean_t = torch.as_tensor(mean, dtype=images01.dtype, device=images01.device).view(shape)
-    std_t = torch.as_tensor(std, dtype=images01.dtype, device=images01.device).view(shape)
     images01 = images01.detach()
     delta = torch.zeros_like(images01)
     if generator is not None:
@@ -35,7 +34,7 @@ def pgd_l2(model: nn.Module, images01: torch.Tensor, labels: torch.Tensor, eps: 
         delta = (images01 + delta).clamp(0, 1) - images01
     for _ in range(steps):
         delta.requires_grad_(True)
-        loss = F.cross_entropy(model((images01 + delta - mean_t) / std_t), labels, reduction="sum")
+        loss = F.cross_entropy(model(normalize(images01 + delta, mean, std)), labels, reduction="sum")
         (grad,) = torch.autograd.grad(loss, delta)
         delta = delta.detach() + step_size * grad / _per_sample_norm(grad)
         delta = delta * (eps / _per_sample_norm(delta)).clamp(max=1.0)

@@ -20,7 +20,7 @@ from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics.causal import Deletion, auc
 from pytest_xai.session import base_registry
-from studies.common import correct, explain, mini_model
+from studies.common import correct, mini_model
 
 FRACTIONS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
 

@@ -15,9 +15,14 @@ import torch
 from pytest_xai.cli import main
 from pytest_xai.report import tables as t
 from pytest_xai.report.html import write_page
-from pytest_xai.report.schema import CellRecord, ClaimEntry, Report, read_report, write_report
+from pytest_xai.report.schema import (
+    CellRecord,
+    ClaimEntry,
+    Report,
+    read_report,
+    write_report,
+)
 from pytest_xai.store import ScoreStore, key_digest
-
 from tests import factories
 
 MODELS = [  # name, arch, training, card

@@ -4,7 +4,7 @@ and its models (``ModelSpec``, and ``LoadedModel`` once built)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -180,11 +180,7 @@ class LoadedModel:
 
     def normalize(self, images01: "torch.Tensor") -> "torch.Tensor":
         """[0, 1] images -> the network's input space."""
-        import torch
-
-        mean = torch.tensor(self.spec.mean, device=images01.device).view(1, 3, 1, 1)
-        std = torch.tensor(self.spec.std, device=images01.device).view(1, 3, 1, 1)
-        return (images01 - mean) / std
+        return normalize(images01, self.spec.mean, self.spec.std)
 
     def denormalize(self, images: "torch.Tensor") -> "torch.Tensor":
         """The network's input space -> [0, 1] images."""
@@ -193,6 +189,15 @@ class LoadedModel:
         mean = torch.tensor(self.spec.mean, device=images.device).view(1, 3, 1, 1)
         std = torch.tensor(self.spec.std, device=images.device).view(1, 3, 1, 1)
         return images * std + mean
+
+
+def normalize(images01: "torch.Tensor", mean: "Sequence[float]", std: "Sequence[float]") -> "torch.Tensor":
+    """[0, 1] images [N, 3, H, W] -> ``(x - mean) / std`` per channel, a network's input."""
+    import torch
+
+    mean_t = torch.tensor(mean, dtype=images01.dtype, device=images01.device).view(1, -1, 1, 1)
+    std_t = torch.tensor(std, dtype=images01.dtype, device=images01.device).view(1, -1, 1, 1)
+    return (images01 - mean_t) / std_t
 
 
 def state_dict_sha256(net: "nn.Module") -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from pytest_xai.methods.base import Method, image_seed
+from pytest_xai.scaling import scaled
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,15 +30,6 @@ if TYPE_CHECKING:
     from torchray.attribution.extremal_perturbation import MaskGenerator
 
     from pytest_xai.benchmarks.base import LoadedModel
-
-#: the image side (px) for which the paper's pixel sizes are given
-PAPER_SIDE = 224
-
-
-def scaled(value: float, side: int) -> float:
-    """A size given for 224 px images, for images of side ``side``."""
-    return value * side / PAPER_SIDE
-
 
 @dataclass(frozen=True)
 class RISE(Method):
@@ -186,8 +178,9 @@ class LIME(Method):
         import numpy as np
         from skimage.segmentation import slic
 
+        side = min(image.shape[:2])
         labels = slic(image, n_segments=self.n_superpixels, compactness=self.compactness,
-                      sigma=scaled(self.sigma, min(image.shape[:2])), channel_axis=-1)
+                      sigma=scaled(self.sigma, side, side), channel_axis=-1)
         return np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
 
 
@@ -242,10 +235,10 @@ class MeaningfulPerturbation(Method):
         import torch.nn.functional as F
 
         b, c, h, w = images.shape
-        size = max(3, 2 * round((scaled(self.blur_size, min(h, w)) - 1) / 2) + 1)
+        size = max(3, 2 * round((scaled(self.blur_size, min(h, w), min(h, w)) - 1) / 2) + 1)
         blurred = median_blur(images, size)
         gens = [torch.Generator(device=images.device).manual_seed(image_seed(image, seed)) for image in images]
-        low = (max(1, round(scaled(self.mask_side, h))), max(1, round(scaled(self.mask_side, w))))
+        low = (max(1, round(scaled(self.mask_side, h, h))), max(1, round(scaled(self.mask_side, w, w))))
         mask = torch.ones(b, 1, *low, device=images.device, requires_grad=True)
         optimizer = torch.optim.Adam([mask], lr=self.lr)
         for _ in range(self.max_iter):
@@ -322,7 +315,7 @@ class ExtremalPerturbation(Method):
 
     def mask_params(self, side: int) -> tuple[int, float]:
         """The mask generator's ``step`` and ``sigma`` in px for images of side ``side``."""
-        return max(1, round(scaled(self.step, side))), scaled(self.sigma, side)
+        return max(1, round(scaled(self.step, side, side))), scaled(self.sigma, side, side)
 
     def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
                 seed: int) -> "torch.Tensor":

@@ -10,19 +10,6 @@ from pytest_xai.profiles import with_fast_caps
 if TYPE_CHECKING:
     from torch import Tensor
 
-REFERENCE_SIDE = 224
-"""Image side (px) at which the reference implementations state their pixel parameters."""
-
-
-def scaled(value_at_224: float, h: int, w: int, power: int = 1) -> float:
-    """``value_at_224 * (side / 224) ** power`` with ``side = sqrt(h * w)``.
-
-    ``power=1`` scales a length (tolerance, blur radius), ``power=2`` an area (pixels per step).
-    For square images ``side`` is the image side.
-    """
-    return value_at_224 * (h * w / REFERENCE_SIDE**2) ** (power / 2)
-
-
 def check_inputs(images: Tensor, maps: Tensor, boxes: Tensor | None = None) -> tuple[int, int, int]:
     """Validate shapes ([B,3,H,W], [B,H,W], [B,4]) and finiteness of the maps; return (B, H, W)."""
     import torch

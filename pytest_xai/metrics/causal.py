@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Callable
 
-from .base import Metric, check_inputs, scaled
+from pytest_xai.scaling import scaled
+
+from .base import Metric, check_inputs
 
 if TYPE_CHECKING:
     from torch import Tensor

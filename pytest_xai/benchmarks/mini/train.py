@@ -64,16 +64,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from pytest_xai.attacks import pgd_l2
+from pytest_xai.benchmarks.base import normalize
 from pytest_xai.benchmarks.mini import world as mini
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
+from pytest_xai.scaling import scaled
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS_DIR = mini_zoo.WEIGHTS_DIR
 RUNS_DIR = REPO_ROOT / "runs"
 TRAIN_ORDER = ("resnet", "resnet-r", "resnet-placebo", "alexnet", "alexnet-r", "googlenet", "googlenet-r", "densenet",
                "densenet-r", "mobilenet", "mobilenet-r", "resnet-pgd1", "resnet-pgd5")
-EPS = 3.0 * mini.IMAGE_SIZE / 224          # the paper's L2 eps 3.0 at 224 px, scaled to our size
-EVAL_STEP = 0.5 * mini.IMAGE_SIZE / 224     # the paper's step 0.5, scaled the same way
+EPS = scaled(3.0, mini.IMAGE_SIZE, mini.IMAGE_SIZE)        # the paper's L2 eps 3.0 at 224 px
+EVAL_STEP = scaled(0.5, mini.IMAGE_SIZE, mini.IMAGE_SIZE)  # the paper's step 0.5, scaled the same way
 EVAL_STEPS = 7
 
 
@@ -206,9 +208,8 @@ def _as_input(batch: torch.Tensor) -> torch.Tensor:
 
 
 def _normalise(images01: torch.Tensor) -> torch.Tensor:
-    mean = torch.tensor(mini_zoo.MEAN, device=images01.device).view(1, 3, 1, 1)
-    std = torch.tensor(mini_zoo.STD, device=images01.device).view(1, 3, 1, 1)
-    return (images01 - mean) / std
+    """The zoo's input normalisation."""
+    return normalize(images01, mini_zoo.MEAN, mini_zoo.STD)
 
 
 def _lr(cfg: Config, step: int, total: int) -> float:
