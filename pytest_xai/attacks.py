@@ -1,4 +1,5 @@
-"""PGD under the L2 norm (Madry et al. 2018), in [0, 1] pixel space."""
+"""PGD under the L2 norm (Madry et al. 2018), in [0, 1] pixel space, and the paper's
+evaluation attack (Nourelahi et al. 2022, footnote 2) at any image size."""
 
 from __future__ import annotations
 
@@ -9,6 +10,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from pytest_xai.benchmarks.base import normalize
+from pytest_xai.scaling import scaled
+
+# The paper's evaluation attack at 224 px: PGD-L2, eps 3.0, step 0.5, 7 steps. An L2 norm grows
+# with the square root of the pixel count, so the same per-pixel strength at side S is x S / 224.
+EVAL_EPS_224 = 3.0
+EVAL_STEP_224 = 0.5
+EVAL_STEPS = 7
 
 
 def _per_sample_norm(x: torch.Tensor) -> torch.Tensor:
@@ -40,3 +48,15 @@ def pgd_l2(model: nn.Module, images01: torch.Tensor, labels: torch.Tensor, eps: 
         delta = delta * (eps / _per_sample_norm(delta)).clamp(max=1.0)
         delta = (images01 + delta).clamp(0, 1) - images01
     return (images01 + delta).detach()
+
+
+def evaluation_eps(h: int, w: int) -> tuple[float, float]:
+    """The paper's evaluation eps and step size for images of ``h`` x ``w`` px."""
+    return scaled(EVAL_EPS_224, h, w), scaled(EVAL_STEP_224, h, w)
+
+
+def evaluation_attack(model: nn.Module, images01: torch.Tensor, labels: torch.Tensor, mean: Sequence[float],
+                      std: Sequence[float]) -> torch.Tensor:
+    """The paper's evaluation attack on ``images01`` (deterministic: it starts from the clean images)."""
+    eps, step = evaluation_eps(images01.shape[-2], images01.shape[-1])
+    return pgd_l2(model, images01, labels, eps, EVAL_STEPS, step, mean, std)

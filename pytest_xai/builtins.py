@@ -13,6 +13,7 @@ from pytest_xai.registry import Registry
 def register_builtins(registry: Registry, imagenet_root: Path | None = None, weights_dir: Path | None = None) -> None:
     """Fill ``registry`` with everything built in; the paths locate the local files of
     the ``imagenet`` benchmark (its images, boxes and checkpoints)."""
+    from pytest_xai.claims.attack import ATTACK_CLAIMS
     from pytest_xai.claims.boundary import BOUNDARY_CLAIMS
     from pytest_xai.claims.paper import PAPER_CLAIMS
     from pytest_xai.claims.sanity import SANITY_CLAIMS
@@ -27,5 +28,5 @@ def register_builtins(registry: Registry, imagenet_root: Path | None = None, wei
         registry.add_method(method())
     for metric in ALL_METRICS:
         registry.add_metric(metric())
-    for claim in PAPER_CLAIMS + BOUNDARY_CLAIMS + SANITY_CLAIMS:
+    for claim in PAPER_CLAIMS + BOUNDARY_CLAIMS + ATTACK_CLAIMS + SANITY_CLAIMS:
         registry.add_claim(claim)

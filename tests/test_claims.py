@@ -9,6 +9,7 @@ import pytest
 
 from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, ModelRow, NotApplicable, ScoreTable
 from pytest_xai.claims.paper import ALL_METHODS, PAPER_CLAIMS, PAPER_METRICS
+from pytest_xai.claims.attack import b1_discrepancy
 from pytest_xai.claims.boundary import w1_concentration
 from pytest_xai.claims.sanity import holm, s1_randomization
 
@@ -282,3 +283,46 @@ def test_w1_does_not_hold_when_vanilla_maps_are_as_concentrated_or_more() -> Non
 
 def test_w1_is_inconclusive_on_few_images() -> None:
     assert w1_concentration(concentration_table(0.50, 0.52, n=3)).verdict == INCONCLUSIVE
+
+
+# ---------------------------------------------------------------- B1: discrepancy under attack (Boopathy et al.)
+
+def attack_table(vanilla: float, robust: float, n: int = 200) -> ScoreTable:
+    """Per-image l1 discrepancies around the given means and top-k intersections around 1 - mean / 2,
+    for two (vanilla, robust) pairs under Gradient and GradCAM."""
+    rng = np.random.default_rng(3)
+    models = {name: ModelRow(name=name, arch=name.split("-")[0], training=training, confidence=[])
+              for name, training in (("a", "vanilla"), ("a-r", "robust"), ("b", "vanilla"), ("b-r", "robust"))}
+    scores = {}
+    for m, row in models.items():
+        for method in ("gradient", "gradcam"):
+            l1 = np.clip(rng.normal(robust if row.training == "robust" else vanilla, 0.2, n), 0, 2)
+            scores[m, method, "discrepancy_l1"] = l1.tolist()
+            scores[m, method, "discrepancy_topk"] = np.clip(1 - l1 / 2 + rng.normal(0, 0.05, n), 0, 1).tolist()
+    return ScoreTable(models=models, scores=scores,
+                      higher_is_better={"discrepancy_l1": False, "discrepancy_topk": True})
+
+
+def test_b1_holds_when_robust_maps_change_less_under_attack() -> None:
+    outcome = b1_discrepancy(attack_table(0.9, 0.5))
+    assert outcome.verdict == HOLDS
+    assert set(outcome.details) == {"methods", "weakest", "gradient discrepancy_l1", "gradient discrepancy_topk",
+                                    "gradcam discrepancy_l1", "gradcam discrepancy_topk"}
+    assert outcome.details["gradient discrepancy_l1"]["effect"] == pytest.approx(-0.4, abs=0.03)
+
+
+def test_b1_does_not_hold_when_robust_maps_change_as_much_or_more() -> None:
+    assert b1_discrepancy(attack_table(0.7, 0.7)).verdict == NOT_HOLDS
+    assert b1_discrepancy(attack_table(0.5, 0.9)).verdict == NOT_HOLDS
+
+
+def test_b1_is_inconclusive_on_few_images() -> None:
+    assert b1_discrepancy(attack_table(0.70, 0.65, n=3)).verdict == INCONCLUSIVE
+
+
+def test_b1_needs_its_methods() -> None:
+    table = attack_table(0.9, 0.5)
+    only_ig = ScoreTable(models=table.models, higher_is_better=table.higher_is_better,
+                         scores={(m, "integrated_gradients", k): v for (m, _, k), v in table.scores.items()})
+    with pytest.raises(NotApplicable, match="gradient, gradcam"):
+        b1_discrepancy(only_ig)

@@ -20,6 +20,9 @@ from pytest_xai.methods.reference_maps import centred_gaussian, uniform_random
 from pytest_xai.metrics import (
     ALL_METRICS,
     WSL,
+    AttackDiscrepancyL1,
+    AttackSuccess,
+    AttackTopK,
     Concentration,
     Deletion,
     Insertion,
@@ -29,6 +32,7 @@ from pytest_xai.metrics import (
 )
 from pytest_xai.metrics.causal import auc, gaussian_blur
 from pytest_xai.metrics.localization import argmax_points, box_iou
+from pytest_xai.metrics.attack import l1_discrepancy, top_k_intersection
 from pytest_xai.metrics.sanity import randomized
 from studies.references import wsolevaluation_correctness
 
@@ -93,12 +97,12 @@ def small_cnn(classes: int = 3) -> torch.nn.Module:
 
 def test_exports_and_contract():
     assert [m.name for m in ALL_METRICS] == ["pointing_game", "wsl", "insertion", "deletion", "concentration",
-                                             "randomization"]
+                                             "discrepancy_l1", "discrepancy_topk", "attack_success", "randomization"]
     for cls in ALL_METRICS:
         metric = cls()
         assert isinstance(metric, Metric)
-        assert cls.bounds == ((-1.0, 1.0) if cls is ModelRandomization else (0.0, 1.0))
-        assert cls.tags in (("localization",), ("causal",), ("concentration",), ("sanity",))
+        assert cls.bounds == {ModelRandomization: (-1.0, 1.0), AttackDiscrepancyL1: (0.0, 2.0)}.get(cls, (0.0, 1.0))
+        assert cls.tags in (("localization",), ("causal",), ("concentration",), ("attack",), ("sanity",))
         json.dumps(metric.params())
         with pytest.raises(dataclasses.FrozenInstanceError):
             metric.batch_size = 3  # type: ignore[misc]
@@ -109,7 +113,8 @@ def test_exports_and_contract():
 @pytest.mark.parametrize("kwargs,cls", [({"tolerance": 0}, PointingGame), ({"step": 0}, Deletion),
                                         ({"max_steps": 0}, Deletion),
                                         ({"batch_size": 0}, Insertion), ({"blur_kernel": 4}, Insertion),
-                                        ({"substrate": "noise"}, Insertion)])
+                                        ({"substrate": "noise"}, Insertion), ({"k_share": 0}, AttackTopK),
+                                        ({"k_share": 1.5}, AttackTopK)])
 def test_invalid_parameters(kwargs, cls):
     with pytest.raises(ValueError):
         cls(**kwargs)
@@ -602,3 +607,87 @@ def test_randomized_redraws_parameters_of_modules_without_a_reset():
     clone = randomized(net, 5)
     assert not torch.equal(clone.token, net.token) and not torch.equal(clone.fc.weight, net.fc.weight)
     assert torch.equal(clone.token, randomized(net, 5).token)
+
+
+# ---------------------------------------------------------------- interpretation discrepancy under attack
+
+def test_l1_discrepancy_and_top_k_intersection_of_known_maps():
+    """Unit-mass maps by hand: the same map (rescaled, sign flipped) 0 and k of k shared;
+    disjoint supports 2 and none shared; half the mass moved 1 and one of two top pixels."""
+    a = torch.zeros(3, 2, 4)
+    a[:, 0, 0], a[:, 0, 1] = 3.0, 1.0
+    b = torch.zeros(3, 2, 4)
+    b[0] = -2 * a[0]                       # same |map|, rescaled
+    b[1, 1, 2], b[1, 1, 3] = 3.0, 1.0      # disjoint
+    b[2, 0, 0], b[2, 1, 3] = 2.0, 2.0      # from (0.75, 0.25) to (0.5, ..., 0.5)
+    assert l1_discrepancy(a, b).tolist() == pytest.approx([0.0, 2.0, 1.0])
+    assert top_k_intersection(a, b, 2).tolist() == pytest.approx([1.0, 0.0, 0.5])
+
+
+def test_constant_and_zero_maps_under_attack():
+    """An all-zero map has uniform mass; constant maps rank nothing: both constant 1, one 0."""
+    zeros, ones = torch.zeros(1, 3, 3), torch.ones(1, 3, 3)
+    peaked = torch.zeros(1, 3, 3)
+    peaked[0, 1, 1] = 1.0
+    assert l1_discrepancy(zeros, ones).tolist() == [0.0]
+    assert l1_discrepancy(zeros, peaked).item() == pytest.approx(2 - 2 / 9)
+    assert top_k_intersection(zeros, ones, 2).tolist() == [1.0]
+    assert top_k_intersection(peaked, ones, 2).tolist() == [0.0]
+
+
+def smoke_pair() -> LoadedModel:
+    spec = ModelSpec(name="tiny", benchmark="smoke", arch="tiny", training="vanilla", loader=small_cnn,
+                     weights="test", mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
+    return LoadedModel(spec=spec, net=small_cnn(), device=torch.device("cpu"))
+
+
+def test_the_attack_metrics_explain_the_attacked_images_within_the_papers_eps():
+    """The method is asked for maps of images within the evaluation eps of the originals
+    (scaled to the size), with the model it explains; a map that ignores the image does not change."""
+    from pytest_xai.attacks import evaluation_eps
+
+    model = smoke_pair()
+    images01 = torch.rand(4, 3, 12, 12, generator=torch.Generator().manual_seed(1))
+    images, targets = model.normalize(images01), torch.tensor([0, 1, 2, 0])
+    maps = torch.rand(4, 12, 12, generator=torch.Generator().manual_seed(2))
+    asked = []
+
+    def explain(other: LoadedModel, attacked01: torch.Tensor | None = None) -> torch.Tensor:
+        asked.append((other, attacked01))
+        return maps.clone()
+
+    boxes = torch.zeros(4, 4, dtype=torch.long)
+    assert AttackDiscrepancyL1().score(model, images, targets, maps, boxes, explain=explain).tolist() == [0.0] * 4
+    assert AttackTopK().score(model, images, targets, maps, boxes, explain=explain).tolist() == [1.0] * 4
+    (other, attacked01), _ = asked
+    assert other is model and attacked01.shape == images01.shape
+    moved = (attacked01 - images01).flatten(1).norm(dim=1)
+    assert (moved > 0).all() and (moved <= evaluation_eps(12, 12)[0] + 1e-5).all()
+    assert attacked01.min() >= 0 and attacked01.max() <= 1
+    with pytest.raises(ValueError, match="needs the method"):
+        AttackTopK().score(model, images, targets, maps, boxes)
+
+
+def test_attack_success_is_whether_the_prediction_changed():
+    """A linear model that prefers class 0 by 0.01 on grey images is flipped (eps 0.16 at 12 px
+    moves the logits by about 0.16 x |w0 - w1| >> 0.01); one whose logits ignore the image is not."""
+    torch.manual_seed(0)
+    linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 12 * 12, 3)).eval()
+    with torch.no_grad():
+        linear[1].bias.copy_(torch.tensor([0.01, 0.0, 0.0]))
+    model = LoadedModel(spec=smoke_pair().spec, net=linear, device=torch.device("cpu"))
+    images = model.normalize(torch.full((6, 3, 12, 12), 0.5))      # 0 in the input space: logits = bias
+    targets = torch.zeros(6, dtype=torch.long)
+    maps, boxes = torch.rand(6, 12, 12), torch.zeros(6, 4, dtype=torch.long)
+    assert AttackSuccess().score(model, images, targets, maps, boxes).tolist() == [1.0] * 6
+
+    class Constant(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bias = torch.nn.Parameter(torch.tensor([0.0, 1.0, 0.0]))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.bias.expand(len(x), 3) + 0 * x.sum((1, 2, 3))[:, None]
+
+    fixed = LoadedModel(spec=model.spec, net=Constant().eval(), device=torch.device("cpu"))
+    assert AttackSuccess().score(fixed, images, torch.ones(6, dtype=torch.long), maps, boxes).tolist() == [0.0] * 6

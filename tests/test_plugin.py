@@ -431,11 +431,11 @@ def test_claims_run_alone_and_land_in_the_report(pytester: pytest.Pytester) -> N
     report = report_of(pytester)
     assert report["cells"] == []  # -k claims ran no cell test, yet the claims got their scores
     claims = {c["id"]: c for c in report["claims"]}
-    assert list(claims) == ["F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6", "W1", "S1"]
-    assert {"F2", "F3", "F6", "S1"} <= {i for i, c in claims.items() if c["outcome"] == "skipped"}
+    assert list(claims) == ["F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6", "W1", "B1", "S1"]
+    assert {"F2", "F3", "F6", "B1", "S1"} <= {i for i, c in claims.items() if c["outcome"] == "skipped"}
     assert all(claims[i]["outcome"] in ("passed", "failed", "inconclusive") for i in ("F1a", "F1b", "F4a", "W1"))
     for claim in claims.values():
-        paper = {"S1": "Adebayo", "W1": "Wang"}.get(claim["id"], "Nourelahi")
+        paper = {"S1": "Adebayo", "W1": "Wang", "B1": "Boopathy"}.get(claim["id"], "Nourelahi")
         assert claim["source"].startswith(paper) and claim["threshold"]
         if claim["outcome"] == "skipped":
             assert claim["skip_reason"] and claim["passed"] is None and claim["verdict"] is None
@@ -844,6 +844,26 @@ def pytest_xai_register(registry):
         dx[:, :, 1:] = (gray[:, :, 1:] - gray[:, :, :-1]).abs()
         return dx
 '''
+
+
+def test_the_attack_metrics_and_b1_run_through_the_grid(pytester: pytest.Pytester) -> None:
+    """Named, the attack metrics score every cell (the default leaves them out) and B1 gets their scores."""
+    pytester.makeconftest(TWINS_CONFTEST)
+    result = pytester.runpytest("--xai-benchmark=smoke", "--xai-models=tiny,tiny-r", FAST_METHODS,
+                                "--xai-metrics=attack", "--xai-claims=B1", "--xai-images=8", "-p", "no:cacheprovider")
+    report = report_of(pytester)
+    assert {(c["model"], c["method"], c["metric"]) for c in report["cells"]} == {
+        (m, method, metric) for m in ("tiny", "tiny-r") for method in ("gradient", "gradcam")
+        for metric in ("discrepancy_l1", "discrepancy_topk", "attack_success")}
+    assert all(c["outcome"] == "passed" and c["n"] == 8 for c in report["cells"])
+    success = {(c["model"], c["method"]): c["scores"] for c in report["cells"] if c["metric"] == "attack_success"}
+    assert success[("tiny", "gradient")] == success[("tiny", "gradcam")]     # the attack ignores the method
+    (claim,) = report["claims"]
+    assert claim["id"] == "B1" and claim["verdict"] in ("holds", "does not hold", "inconclusive")
+    assert set(claim["details"]) >= {"gradient discrepancy_l1", "gradcam discrepancy_topk"}
+    result.assert_outcomes(**{"passed": 12 + (claim["outcome"] == "passed"),
+                              "failed": int(claim["outcome"] == "failed"),
+                              "skipped": int(claim["outcome"] == "inconclusive")})
 
 
 def test_a_registered_explainer_that_ignores_the_model_fails_the_sanity_check(pytester: pytest.Pytester) -> None:

@@ -7,6 +7,7 @@ import io
 import json
 import time
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -161,8 +162,14 @@ class Engine:
                 self.progress(label, 0, len(image_set))
                 extra["progress"] = functools.partial(self.progress, label)
             if metric.needs_explainer:
-                extra["explain"] = functools.partial(self.explain, method=method, image_set=image_set,
-                                                     label=f"{metric.name}: maps of {model} / {method.name}")
+                label = f"{metric.name}: maps of {model} / {method.name}"
+
+                def explain(other: "LoadedModel", images01: "torch.Tensor | None" = None) -> "torch.Tensor":
+                    images = image_set if images01 is None else \
+                        dataclasses.replace(image_set, images=images01.detach().cpu())
+                    return self.explain(other, method, images, label)
+
+                extra["explain"] = explain
             with torch.no_grad():
                 values = metric.score(loaded, loaded.normalize(image_set.images.to(device)),
                                       image_set.labels.to(device), maps.to(device),

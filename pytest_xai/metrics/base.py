@@ -45,8 +45,9 @@ class Metric:
     # so here, and ``score`` then takes ``progress(done, total)``, called as images finish.
     reports_progress: ClassVar[bool] = False
     # A metric that needs the method itself, not only its maps (a sanity check explaining a
-    # changed model), says so here, and ``score`` then takes ``explain(model) -> maps``: the
-    # method's maps of another ``LoadedModel`` on the same images.
+    # changed model, an attack explaining changed images), says so here, and ``score`` then
+    # takes ``explain(model, images01=None) -> maps``: the method's maps of a ``LoadedModel``
+    # on the same images, or on ``images01`` ([0, 1] pixels, one per image, same labels).
     needs_explainer: ClassVar[bool] = False
     #: budget field -> its cap under the ``fast`` profile (see ``profiles.with_fast_caps``)
     fast_caps: ClassVar[dict[str, int]] = {}

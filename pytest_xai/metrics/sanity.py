@@ -91,7 +91,7 @@ class ModelRandomization(Metric):
         return source_digest(type(self)) + source_digest(randomized) + source_digest(rank_correlation)
 
     def score(self, model: "LoadedModel", images: "Tensor", targets: "Tensor", maps: "Tensor", boxes: "Tensor",
-              explain: Callable[["LoadedModel"], "Tensor"] | None = None) -> "Tensor":
+              explain: Callable[..., "Tensor"] | None = None) -> "Tensor":
         import torch
 
         from pytest_xai.benchmarks.base import LoadedModel

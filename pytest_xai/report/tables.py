@@ -19,7 +19,9 @@ from pytest_xai.report.schema import ClaimEntry, ModelEntry, Report, RunConfig
 
 SCORE = "mean"
 NA = "n/a"
-METRIC_TITLES = {"pointing_game": "Pointing Game", "wsl": "WSL", "insertion": "Insertion", "deletion": "Deletion"}
+METRIC_TITLES = {"pointing_game": "Pointing Game", "wsl": "WSL", "insertion": "Insertion", "deletion": "Deletion",
+                 "discrepancy_l1": "Discrepancy under attack (l1)",
+                 "discrepancy_topk": "Top-k intersection under attack", "attack_success": "Attack success"}
 Key = tuple[str, str, str]
 
 

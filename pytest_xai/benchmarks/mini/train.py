@@ -63,20 +63,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pytest_xai.attacks import pgd_l2
+from pytest_xai.attacks import EVAL_STEPS, evaluation_attack, evaluation_eps, pgd_l2
 from pytest_xai.benchmarks.base import normalize
 from pytest_xai.benchmarks.mini import world as mini
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
-from pytest_xai.scaling import scaled
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS_DIR = mini_zoo.WEIGHTS_DIR
 RUNS_DIR = REPO_ROOT / "runs"
 TRAIN_ORDER = ("resnet", "resnet-r", "resnet-placebo", "alexnet", "alexnet-r", "googlenet", "googlenet-r", "densenet",
                "densenet-r", "mobilenet", "mobilenet-r", "resnet-pgd1", "resnet-pgd5")
-EPS = scaled(3.0, mini.IMAGE_SIZE, mini.IMAGE_SIZE)        # the paper's L2 eps 3.0 at 224 px
-EVAL_STEP = scaled(0.5, mini.IMAGE_SIZE, mini.IMAGE_SIZE)  # the paper's step 0.5, scaled the same way
-EVAL_STEPS = 7
+EPS, EVAL_STEP = evaluation_eps(mini.IMAGE_SIZE, mini.IMAGE_SIZE)   # the cards' attack
 
 
 @dataclass(frozen=True)
@@ -289,7 +286,7 @@ def pgd_accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, bat
     for start in range(0, len(images), batch_size):
         batch = _as_input(images[start:start + batch_size].to(device))
         target = labels[start:start + batch_size].to(device)
-        adv = pgd_l2(net, batch, target, EPS, EVAL_STEPS, EVAL_STEP, mini_zoo.MEAN, mini_zoo.STD)
+        adv = evaluation_attack(net, batch, target, mini_zoo.MEAN, mini_zoo.STD)
         with torch.no_grad():
             hits += (net(_normalise(adv)).argmax(1) == target).sum().item()
     return hits / len(images)
