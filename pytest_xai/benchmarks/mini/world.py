@@ -72,6 +72,9 @@ class World:
     input gradients still spread over every pixel. ``texture_cell`` is the side in px of
     each of the tile's cells (1: the tile varies at every pixel): a coarser texture of the
     same amplitude and L2 norm, for networks whose first convolution has stride 2.
+    ``background_blur`` blurs the photograph (Gaussian, radius in px) before anything is
+    drawn on it, so that its fine detail no longer hides a high-frequency texture: the
+    texture keeps its L2 norm, and the band it lives in holds little else.
     """
 
     version: int
@@ -86,10 +89,13 @@ class World:
     null_patch: int = 0             # side of a fixed striped patch beside the digit on every image (0: none)
     texture_inside: bool = False    # the texture covers the digit's box too
     texture_cell: int = 1           # px per cell of the texture's tile
+    background_blur: float = 0.0    # Gaussian blur radius (px) of the photograph behind everything
 
     def __post_init__(self) -> None:
         if self.texture_cell < 1:
             raise ValueError(f"texture_cell must be >= 1 px, got {self.texture_cell}")
+        if self.background_blur < 0:
+            raise ValueError(f"background_blur must be >= 0 px, got {self.background_blur}")
 
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
@@ -366,6 +372,10 @@ def _sample_uint8(split: str, index: int, seed: int, world: World | None = None
     digit = int(pool[label][rng.integers(len(pool[label]))])
     background, in_context = _background(rng, label, world.context_p)
     image = Image.fromarray(background)
+    if world.background_blur:
+        from PIL import ImageFilter
+
+        image = image.filter(ImageFilter.GaussianBlur(world.background_blur))
     draw = ImageDraw.Draw(image)
     for _ in range(int(rng.integers(world.distractors[0], world.distractors[1] + 1))):
         _distractor(draw, rng)
