@@ -164,6 +164,30 @@ def test_a_world_without_texture_draws_no_texture_randomness():
     assert torch.equal(a, b)
 
 
+def test_a_blurred_background_keeps_the_layout_and_the_texture_and_loses_fine_detail():
+    """The blur draws no randomness (same labels, boxes), leaves the texture's pixels as they
+    are, and takes high-frequency energy out of the photograph."""
+    import dataclasses
+
+    import torch.nn.functional as F
+
+    sharp = dataclasses.replace(TEXTURED, version=992, texture_presence=1.0)
+    blurred = dataclasses.replace(sharp, background_blur=1.5)
+    (a, labels_a, boxes_a), (b, labels_b, boxes_b) = (mini.make_split("test", 20, 0, world=w) for w in (sharp, blurred))
+    assert torch.equal(labels_a, labels_b) and torch.equal(boxes_a, boxes_b)
+    texture = [(x - mini.make_split("test", 20, 0, world=dataclasses.replace(w, texture=0))[0]).mul(255).round()
+               for x, w in ((a, sharp), (b, blurred))]
+    inside = mini.box_mask(boxes_a).expand_as(a)
+    unclipped = (a > 2 / 255) & (a < 253 / 255) & (b > 2 / 255) & (b < 253 / 255) & ~inside
+    assert torch.equal(texture[0][unclipped], texture[1][unclipped])
+    laplace = torch.tensor([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]).view(1, 1, 3, 3).repeat(3, 1, 1, 1)
+    detail = [F.conv2d(mini.make_split("test", 20, 0, world=dataclasses.replace(w, texture=0))[0], laplace, groups=3)
+              .pow(2).mean() for w in (sharp, blurred)]
+    assert detail[1] < 0.8 * detail[0]
+    with pytest.raises(ValueError, match="background_blur"):
+        dataclasses.replace(sharp, background_blur=-1.0)
+
+
 def test_texture_fidelity_is_the_share_of_images_that_carry_their_labels_pattern():
     """With fidelity f the pattern is the label's on about f + (1 - f) / 10 of the images
     (otherwise a random class's, the label's included)."""
