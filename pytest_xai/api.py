@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_xai.report.schema import Report, read_report
-from pytest_xai.settings import DEFAULT_METRICS
+from pytest_xai.settings import DEFAULT_METHODS, DEFAULT_METRICS
 
 if TYPE_CHECKING:
     from pytest_xai.benchmarks.base import ImageSet, LoadedModel
@@ -74,7 +74,7 @@ def load_images(benchmark: str = "mini", n: int | None = None, seed: int = 0) ->
     return bench.load(n or bench.default_images, seed)
 
 
-def evaluate(models: str = "all", methods: str = "all", metrics: str = DEFAULT_METRICS, claims: str = "all", *,
+def evaluate(models: str = "all", methods: str = DEFAULT_METHODS, metrics: str = DEFAULT_METRICS, claims: str = "all", *,
              benchmark: str = "mini", images: int | None = None, seed: int = 0, profile: str = "auto",
              subset: str = "auto", device: str = "auto", cache_dir: Path | str = ".xai-cache",
              baseline: Path | str | None = None, baseline_alpha: float = 0.01,

@@ -1,5 +1,6 @@
-"""PGD under the L2 norm (Madry et al. 2018), in [0, 1] pixel space, and the paper's
-evaluation attack (Nourelahi et al. 2022, footnote 2) at any image size."""
+"""PGD under the L2 norm (Madry et al. 2018), in [0, 1] pixel space: the paper's evaluation
+attack (Nourelahi et al. 2022, footnote 2) at any image size, and the search for a nearby
+decision boundary of boundary attributions (Wang et al. 2021)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,27 @@ def evaluation_attack(model: nn.Module, images01: torch.Tensor, labels: torch.Te
     """The paper's evaluation attack on ``images01`` (deterministic: it starts from the clean images)."""
     eps, step = evaluation_eps(images01.shape[-2], images01.shape[-1])
     return pgd_l2(model, images01, labels, eps, EVAL_STEPS, step, mean, std)
+
+
+def closest_boundary(model: nn.Module, images01: torch.Tensor, labels: torch.Tensor, mean: Sequence[float],
+                     std: Sequence[float], eps_list: Sequence[float], steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per image, a point near the closest decision boundary (the boundary search of Wang et
+    al. 2021's BIG): PGD-L2 at each eps of ``eps_list`` in ascending order, keeping the point
+    of the smallest eps at which the prediction leaves ``labels``; where none does, the point
+    of the smallest eps (as their reference code keeps it). Returns the points and whether
+    each left ``labels``. Madry's step size, 2.5 eps / steps; from the clean images, so
+    deterministic."""
+    if not eps_list:
+        raise ValueError("eps_list is empty")
+    points = images01
+    found = torch.zeros(len(images01), dtype=torch.bool, device=images01.device)
+    for i, eps in enumerate(sorted(eps_list)):
+        adversarial = pgd_l2(model, images01, labels, eps, steps, 2.5 * eps / steps, mean, std)
+        with torch.no_grad():
+            left = model(normalize(adversarial, mean, std)).argmax(1) != labels
+        take = (left & ~found)[:, None, None, None]
+        points = adversarial if i == 0 else torch.where(take, adversarial, points)
+        found |= left
+        if found.all():
+            break
+    return points, found

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from pytest_xai.settings import DEFAULT_METRICS, SettingsError, XaiConfig, settings_from
+from pytest_xai.settings import DEFAULT_METHODS, DEFAULT_METRICS, SettingsError, XaiConfig, settings_from
 
 # (option without its --xai- prefix, help, default as the ini would spell it)
 OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("models", "selector of models; setting it turns the grid on (e.g. all, vanilla, 'resnet*,-resnet-r')", ""),
-    ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam)", "all"),
+    ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam; default: the paper's nine, "
+                "all but the boundary attributions, which attack every image)", DEFAULT_METHODS),
     ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game; default: all but the "
-                "sanity checks, which compute every map twice)", DEFAULT_METRICS),
+                "sanity checks and the attack and boundary metrics, which compute every map twice or attack "
+                "every image)", DEFAULT_METRICS),
     ("claims", "selector of the claims checked when the grid is on (e.g. all, F1a,F3, S1)", "all"),
     ("benchmark", "benchmark to run on", "mini"),
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),

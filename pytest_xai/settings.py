@@ -13,9 +13,12 @@ from typing import Any, Callable, Mapping
 PROFILES = ("auto", "fast", "paper")
 SUBSETS = ("auto", "cl", "random")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
-# Every metric but the sanity checks and the attack metrics, which compute every map twice (and
-# attack each image); name them (or ``all``) to run them.
-DEFAULT_METRICS = "all,-sanity,-attack"
+# Every metric but the sanity checks and the attack metrics, which compute every map twice, and
+# the boundary metric, which attacks every image; name them (or ``all``) to run them.
+DEFAULT_METRICS = "all,-sanity,-attack,-boundary"
+# The paper's nine methods: boundary attributions (BIG) search for a boundary per image, so
+# they run when named.
+DEFAULT_METHODS = "all,-boundary"
 
 
 class SettingsError(ValueError):
@@ -123,7 +126,7 @@ def settings_from(values: Mapping[str, str], *, root: Path, update_baseline: boo
         raise SettingsError(f"{name('update-baseline')} needs a baseline path, not 'none'")
     default = default_baseline(root, benchmark)
     return XaiConfig(
-        models=text("models"), methods=text("methods", "all"), metrics=text("metrics", DEFAULT_METRICS),
+        models=text("models"), methods=text("methods", DEFAULT_METHODS), metrics=text("metrics", DEFAULT_METRICS),
         claims=text("claims", "all"), benchmark=benchmark, device=device,
         profile=text("profile", "auto"), subset=text("subset", "auto"),
         images=parsed("images", _positive_int, "a positive integer"),

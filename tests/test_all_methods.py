@@ -1,4 +1,4 @@
-"""The paper's nine methods keep the explainer contract and compute what they claim.
+"""The paper's nine methods and BIG keep the explainer contract and compute what they claim.
 
 Budgets are cut (``dataclasses.replace``) so the whole file runs in well under a minute.
 """
@@ -21,6 +21,7 @@ from pytest_xai.methods import (
     RISE,
     SHAP,
     ExtremalPerturbation,
+    BoundaryIG,
     GradCAM,
     Gradient,
     IntegratedGradients,
@@ -36,6 +37,7 @@ SMALL: dict[str, dict] = {
     "lime": {"n_samples": 40, "n_superpixels": 10},
     "mp": {"max_iter": 4, "batch_size": 4},
     "ep": {"max_iter": 2, "areas": (0.1,)},
+    "big": {"attack_eps": (1.0, 4.0), "attack_steps": 3, "n_steps": 8, "batch_size": 16},
 }
 STOCHASTIC = ("shap", "rise", "lime", "mp")
 
@@ -62,10 +64,11 @@ def batch(registry: Registry) -> tuple[torch.Tensor, torch.Tensor]:
     return loaded(registry, "smoke-gap").normalize(images.images), images.labels
 
 
-def test_the_paper_methods_are_registered_in_its_order(registry: Registry) -> None:
+def test_the_paper_methods_are_registered_in_its_order_then_big(registry: Registry) -> None:
     assert [m.name for m in BUILTIN_METHODS] == ["gradient", "integrated_gradients", "shap", "gradcam", "cam",
-                                                  "rise", "lime", "mp", "ep"]
-    assert [m.group for m in BUILTIN_METHODS] == ["gradient"] * 3 + ["cam"] * 2 + ["perturbation"] * 4
+                                                  "rise", "lime", "mp", "ep", "big"]
+    assert [m.group for m in BUILTIN_METHODS] == ["gradient"] * 3 + ["cam"] * 2 + ["perturbation"] * 4 + ["gradient"]
+    assert BoundaryIG.tags == ("boundary",)
 
 
 @pytest.mark.parametrize("method", BUILTIN_METHODS, ids=lambda m: m.name)
@@ -155,6 +158,56 @@ def test_integrated_gradients_are_complete(registry: Registry, batch: tuple[torc
         gain = (model(images) - model(torch.zeros_like(images))).gather(1, targets[:, None])[:, 0]
     attributions = IntegratedGradients().attributions(model, images, targets)
     torch.testing.assert_close(attributions.sum((1, 2, 3)), gain, rtol=3e-2, atol=1e-4)
+
+
+def linear_model(registry: Registry) -> LoadedModel:
+    """A linear classifier on the normalised 32 px input that prefers class 0 by 0.01 on grey
+    images: its boundary is near, and IG of a linear logit is (x - reference) * w exactly."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 3)).eval()
+    with torch.no_grad():
+        net[1].bias.copy_(torch.tensor([0.01, 0.0, 0.0]))
+    return LoadedModel(spec=registry.models_of("smoke")["smoke-gap"], net=net, device=torch.device("cpu"))
+
+
+def test_closest_boundary_takes_the_smallest_budget_that_flips() -> None:
+    from pytest_xai.attacks import closest_boundary
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3)).eval()
+    with torch.no_grad():
+        net[1].bias.copy_(torch.tensor([0.01, 0.0, 0.0]))
+    grey, labels = torch.full((2, 3, 8, 8), 0.5), torch.zeros(2, dtype=torch.long)
+    points, found = closest_boundary(net, grey, labels, (0.5,) * 3, (0.5,) * 3, [2.0, 0.001, 0.5], 5)
+    assert found.all()
+    distance = (points - grey).flatten(1).norm(dim=1)
+    assert (distance > 0.001).all() and (distance <= 0.5 + 1e-5).all()         # 0.001 is too small, 0.5 flips
+    constant = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3)).eval()
+    with torch.no_grad():
+        constant[1].weight.zero_()
+        constant[1].bias.copy_(torch.tensor([0.01, 0.0, 0.0]))
+    points, found = closest_boundary(constant, grey, labels, (0.5,) * 3, (0.5,) * 3, [0.5], 5)
+    assert not found.any() and torch.equal(points, grey)      # no gradient: the smallest budget's point, unmoved
+    with pytest.raises(ValueError, match="empty"):
+        closest_boundary(net, grey, labels, (0.5,) * 3, (0.5,) * 3, [], 5)
+
+
+def test_big_is_integrated_gradients_from_the_closest_boundary_point(registry: Registry) -> None:
+    from pytest_xai.attacks import closest_boundary
+
+    model = linear_model(registry)
+    images01 = torch.full((2, 3, 32, 32), 0.5) + 0.01 * torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    targets = torch.zeros(2, dtype=torch.long)
+    big = small(registry, "big")
+    maps = big.explain(model, model.normalize(images01), targets, seed=0)
+    boundary, found = closest_boundary(model.net, images01, targets, model.spec.mean, model.spec.std,
+                                       [e * 32 / 224 for e in big.attack_eps], big.attack_steps)
+    assert found.all()
+    weight = model.net[1].weight[0].view(3, 32, 32)
+    expected = ((model.normalize(images01) - model.normalize(boundary)) * weight).abs().amax(dim=1)
+    torch.testing.assert_close(maps, expected, rtol=1e-4, atol=1e-7)
+    with pytest.raises(ValueError):
+        BoundaryIG(attack_eps=())
 
 
 def test_shap_estimates_integrated_gradients_from_the_same_reference(

@@ -10,7 +10,7 @@ import pytest
 from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, ModelRow, NotApplicable, ScoreTable
 from pytest_xai.claims.paper import ALL_METHODS, PAPER_CLAIMS, PAPER_METRICS
 from pytest_xai.claims.attack import b1_discrepancy
-from pytest_xai.claims.boundary import w1_concentration
+from pytest_xai.claims.boundary import w1_concentration, w2_alignment, w3_big_vs_ig
 from pytest_xai.claims.sanity import holm, s1_randomization
 
 CLAIMS = {c.id: c for c in PAPER_CLAIMS}
@@ -283,6 +283,84 @@ def test_w1_does_not_hold_when_vanilla_maps_are_as_concentrated_or_more() -> Non
 
 def test_w1_is_inconclusive_on_few_images() -> None:
     assert w1_concentration(concentration_table(0.50, 0.52, n=3)).verdict == INCONCLUSIVE
+
+
+# ---------------------------------------------------------------- W2: boundary alignment (Wang et al.)
+
+def alignment_table(vanilla: float, robust: float, n: int = 200) -> ScoreTable:
+    """Cosines around the given means for two pairs, on Gradient's cells and (the same scores,
+    as the metric ignores the method) GradCAM's."""
+    rng = np.random.default_rng(5)
+    models = {name: ModelRow(name=name, arch=name.split("-")[0], training=training, confidence=[])
+              for name, training in (("a", "vanilla"), ("a-r", "robust"), ("b", "vanilla"), ("b-r", "robust"))}
+    scores = {}
+    for m, row in models.items():
+        cosines = np.clip(rng.normal(robust if row.training == "robust" else vanilla, 0.1, n), -1, 1).tolist()
+        scores[m, "gradient", "boundary_alignment"] = scores[m, "gradcam", "boundary_alignment"] = cosines
+    return ScoreTable(models=models, scores=scores, higher_is_better={"boundary_alignment": True})
+
+
+def test_w2_compares_one_methods_cells_of_the_twins() -> None:
+    outcome = w2_alignment(alignment_table(0.5, 0.7))
+    assert outcome.verdict == HOLDS and outcome.details["boundary_alignment"]["n_robust"] == 400   # not 800
+    assert w2_alignment(alignment_table(0.6, 0.6)).verdict == NOT_HOLDS
+    assert w2_alignment(alignment_table(0.6, 0.62, n=3)).verdict == INCONCLUSIVE
+
+
+# ---------------------------------------------------------------- W3: BIG vs IG on vanilla models (Wang et al.)
+
+def big_ig_table(gini_gain: float, hits: tuple[float, float], n: int = 300) -> ScoreTable:
+    """Two vanilla models (and a robust one, which W3 leaves out): IG's Gini indices around
+    0.5 and BIG's ``gini_gain`` higher, image by image; Pointing Game and WSL hits at the
+    rates ``hits`` = (IG's, BIG's)."""
+    rng = np.random.default_rng(4)
+    models = {name: ModelRow(name=name, arch=name.split("-")[0], training=training, confidence=[])
+              for name, training in (("a", "vanilla"), ("b", "vanilla"), ("a-r", "robust"))}
+    scores = {}
+    for m in models:
+        ig = np.clip(rng.normal(0.5, 0.1, n), 0, 1)
+        scores[m, "integrated_gradients", "concentration"] = ig.tolist()
+        scores[m, "big", "concentration"] = np.clip(ig + gini_gain + rng.normal(0, 0.05, n), 0, 1).tolist()
+        for metric in ("pointing_game", "wsl"):
+            for method, rate in zip(("integrated_gradients", "big"), hits):
+                scores[m, method, metric] = (rng.random(n) < rate).astype(float).tolist()
+    return ScoreTable(models=models, scores=scores,
+                      higher_is_better={"concentration": True, "pointing_game": True, "wsl": True})
+
+
+def test_w3_holds_when_big_is_sharper_and_localizes_as_well() -> None:
+    outcome = w3_big_vs_ig(big_ig_table(0.2, (0.8, 0.8)))
+    assert outcome.verdict == HOLDS and outcome.value == pytest.approx(0.2, abs=0.01)
+    assert outcome.details["concentration"]["n"] == 600          # the vanilla models' images only
+
+
+def test_w3_does_not_hold_when_big_localizes_worse_or_is_not_sharper() -> None:
+    assert w3_big_vs_ig(big_ig_table(0.2, (0.8, 0.6))).verdict == NOT_HOLDS
+    assert w3_big_vs_ig(big_ig_table(0.0, (0.8, 0.8))).verdict == NOT_HOLDS
+
+
+def test_w3_bounds_the_mean_localization_difference_not_the_median() -> None:
+    """Hit-or-miss differences of -1, 0, 1 have median 0 however many misses BIG adds: a
+    rank test would call a 15-point loss non-inferior."""
+    rows = {"a": ModelRow(name="a", arch="a", training="vanilla", confidence=[])}
+    ig = [1.0] * 200
+    big = [1.0] * 170 + [0.0] * 30
+    gini = np.linspace(0.3, 0.6, 200)
+    scores = {("a", "integrated_gradients", "concentration"): gini.tolist(),
+              ("a", "big", "concentration"): (gini + 0.2).tolist()}
+    for metric in ("pointing_game", "wsl"):
+        scores["a", "integrated_gradients", metric], scores["a", "big", metric] = ig, big
+    outcome = w3_big_vs_ig(ScoreTable(models=rows, scores=scores, higher_is_better={}))
+    assert outcome.verdict == NOT_HOLDS and outcome.details["pointing_game"]["mean_difference"] == -0.15
+
+
+def test_w3_is_inconclusive_on_few_images_and_needs_its_methods() -> None:
+    assert w3_big_vs_ig(big_ig_table(0.02, (0.8, 0.8), n=4)).verdict == INCONCLUSIVE
+    table = big_ig_table(0.2, (0.8, 0.8))
+    without_big = ScoreTable(models=table.models, higher_is_better=table.higher_is_better,
+                             scores={k: v for k, v in table.scores.items() if k[1] != "big"})
+    with pytest.raises(NotApplicable, match="needs the methods big and integrated_gradients"):
+        w3_big_vs_ig(without_big)
 
 
 # ---------------------------------------------------------------- B1: discrepancy under attack (Boopathy et al.)

@@ -23,6 +23,7 @@ from pytest_xai.metrics import (
     AttackDiscrepancyL1,
     AttackSuccess,
     AttackTopK,
+    BoundaryAlignment,
     Concentration,
     Deletion,
     Insertion,
@@ -97,12 +98,14 @@ def small_cnn(classes: int = 3) -> torch.nn.Module:
 
 def test_exports_and_contract():
     assert [m.name for m in ALL_METRICS] == ["pointing_game", "wsl", "insertion", "deletion", "concentration",
-                                             "discrepancy_l1", "discrepancy_topk", "attack_success", "randomization"]
+                                             "boundary_alignment", "discrepancy_l1", "discrepancy_topk", "attack_success",
+                                             "randomization"]
     for cls in ALL_METRICS:
         metric = cls()
         assert isinstance(metric, Metric)
-        assert cls.bounds == {ModelRandomization: (-1.0, 1.0), AttackDiscrepancyL1: (0.0, 2.0)}.get(cls, (0.0, 1.0))
-        assert cls.tags in (("localization",), ("causal",), ("concentration",), ("attack",), ("sanity",))
+        assert cls.bounds == {ModelRandomization: (-1.0, 1.0), BoundaryAlignment: (-1.0, 1.0),
+                              AttackDiscrepancyL1: (0.0, 2.0)}.get(cls, (0.0, 1.0))
+        assert cls.tags in (("localization",), ("causal",), ("concentration",), ("boundary",), ("attack",), ("sanity",))
         json.dumps(metric.params())
         with pytest.raises(dataclasses.FrozenInstanceError):
             metric.batch_size = 3  # type: ignore[misc]
@@ -691,3 +694,25 @@ def test_attack_success_is_whether_the_prediction_changed():
 
     fixed = LoadedModel(spec=model.spec, net=Constant().eval(), device=torch.device("cpu"))
     assert AttackSuccess().score(fixed, images, torch.ones(6, dtype=torch.long), maps, boxes).tolist() == [0.0] * 6
+
+
+# ---------------------------------------------------------------- boundary alignment
+
+def test_a_linear_models_gradient_points_straight_at_its_boundary():
+    """A linear model's loss gradient has one direction everywhere, and PGD walks along it to
+    the boundary: cosine 1. Logits that ignore the image leave it where it is: 0."""
+    torch.manual_seed(0)
+    linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 12 * 12, 3)).eval()
+    with torch.no_grad():
+        linear[1].bias.copy_(torch.tensor([0.01, 0.0, 0.0]))
+    spec = smoke_pair().spec
+    model = LoadedModel(spec=spec, net=linear, device=torch.device("cpu"))
+    images = model.normalize(torch.full((3, 3, 12, 12), 0.5))
+    targets, maps, boxes = torch.zeros(3, dtype=torch.long), torch.rand(3, 12, 12), torch.zeros(3, 4, dtype=torch.long)
+    metric = BoundaryAlignment(attack_steps=5)
+    assert metric.score(model, images, targets, maps, boxes).tolist() == pytest.approx([1.0] * 3, abs=1e-4)
+    with torch.no_grad():
+        linear[1].weight.zero_()
+    assert metric.score(model, images, targets, maps, boxes).tolist() == [0.0] * 3
+    with pytest.raises(ValueError):
+        BoundaryAlignment(attack_eps=(0.0,))

@@ -13,9 +13,28 @@ from pytest_xai.settings import SettingsError, check_output_paths, settings_from
 def test_defaults_are_those_of_the_options(tmp_path: Path) -> None:
     cfg = settings_from({}, root=tmp_path)
     assert (cfg.models, cfg.methods, cfg.benchmark, cfg.device, cfg.profile, cfg.seed, cfg.images) == \
-        ("", "all", "mini", "auto", "auto", 0, None)
+        ("", "all,-boundary", "mini", "auto", "auto", 0, None)
     assert cfg.report == tmp_path / "reports" / "xai-report.json" and cfg.baseline is None
     assert settings_from({}, root=tmp_path, update_baseline=True).baseline == tmp_path / "reports" / "baseline-mini.json"
+
+
+def test_the_default_grid_is_the_papers_methods_and_the_cheap_metrics(tmp_path: Path) -> None:
+    """BIG and boundary alignment (they attack every image) and the metrics that compute every
+    map twice run when named."""
+    from pytest_xai.claims.paper import ALL_METHODS
+    from pytest_xai.selection import select_grid
+    from pytest_xai.session import base_registry
+
+    registry = base_registry()
+    grid = select_grid(registry, settings_from({"models": "resnet"}, root=tmp_path))
+    assert list(grid.methods) == ["gradient", "integrated_gradients", "shap", "gradcam", "cam",
+                                              "rise", "lime", "mp", "ep"]
+    assert set(ALL_METHODS) <= set(grid.methods)
+    assert list(grid.metrics) == ["pointing_game", "wsl", "insertion", "deletion", "concentration"]
+    named = select_grid(registry, settings_from({"models": "resnet", "methods": "big", "metrics": "attack"},
+                                                root=tmp_path))
+    assert list(named.methods) == ["big"]
+    assert list(named.metrics) == ["discrepancy_l1", "discrepancy_topk", "attack_success"]
 
 
 def test_a_read_only_store_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

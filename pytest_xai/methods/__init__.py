@@ -2,12 +2,12 @@
 
 from pytest_xai.methods.base import FunctionMethod, Method
 from pytest_xai.methods.cam import CAM, GradCAM
-from pytest_xai.methods.gradient import SHAP, Gradient, IntegratedGradients
+from pytest_xai.methods.gradient import SHAP, BoundaryIG, Gradient, IntegratedGradients
 from pytest_xai.methods.perturbation import LIME, RISE, ExtremalPerturbation, MeaningfulPerturbation
 
 #: the paper's nine methods, in its order
 BUILTIN_METHODS: tuple[type[Method], ...] = (Gradient, IntegratedGradients, SHAP, GradCAM, CAM, RISE, LIME,
-                                             MeaningfulPerturbation, ExtremalPerturbation)
+                                             MeaningfulPerturbation, ExtremalPerturbation, BoundaryIG)
 
-__all__ = ["BUILTIN_METHODS", "CAM", "LIME", "RISE", "SHAP", "ExtremalPerturbation", "FunctionMethod", "GradCAM",
+__all__ = ["BUILTIN_METHODS", "CAM", "BoundaryIG", "LIME", "RISE", "SHAP", "ExtremalPerturbation", "FunctionMethod", "GradCAM",
            "Gradient", "IntegratedGradients", "MeaningfulPerturbation", "Method"]
