@@ -4,11 +4,7 @@ decision boundary of boundary attributions (Wang et al. 2021)."""
 
 from __future__ import annotations
 
-from typing import Sequence
-
-import torch
-import torch.nn.functional as F
-from torch import nn
+from typing import TYPE_CHECKING, Sequence
 
 from pytest_xai.benchmarks.base import normalize
 from pytest_xai.scaling import scaled
@@ -18,6 +14,15 @@ from pytest_xai.scaling import scaled
 EVAL_EPS_224 = 3.0
 EVAL_STEP_224 = 0.5
 EVAL_STEPS = 7
+# The boundary search of BIG and of the boundary alignment metric: PGD-L2 budgets at 224 px,
+# from below the evaluation eps to above it, so that robust models' farther boundaries are
+# found too, and PGD steps per budget.
+BOUNDARY_EPS_224 = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0)
+BOUNDARY_STEPS = 20
+
+if TYPE_CHECKING:      # torch is imported where the attacks run, so that the constants stay light
+    import torch
+    from torch import nn
 
 
 def _per_sample_norm(x: torch.Tensor) -> torch.Tensor:
@@ -34,6 +39,9 @@ def pgd_l2(model: nn.Module, images01: torch.Tensor, labels: torch.Tensor, eps: 
     ``(x - mean) / std`` and is used in whatever mode it is in. With ``generator`` the
     attack starts from a random point of the ball, otherwise from the clean images.
     """
+    import torch
+    import torch.nn.functional as F
+
     images01 = images01.detach()
     delta = torch.zeros_like(images01)
     if generator is not None:
@@ -71,6 +79,8 @@ def closest_boundary(model: nn.Module, images01: torch.Tensor, labels: torch.Ten
     of the smallest eps (as their reference code keeps it). Returns the points and whether
     each left ``labels``. Madry's step size, 2.5 eps / steps; from the clean images, so
     deterministic."""
+    import torch
+
     if not eps_list:
         raise ValueError("eps_list is empty")
     points = images01

@@ -103,17 +103,16 @@ def detectable_shift(values: Sequence[float], alpha: float) -> float:
     return float((norm.ppf(1 - alpha) + norm.ppf(POWER)) * arr.std(ddof=1) / np.sqrt(len(arr)))
 
 
-def mean_above_p(values: Sequence[float], level: float) -> float:
+def mean_above_p(values: Sequence[float], level: float, scale: tuple[float, float]) -> float:
     """p-value of "the mean of ``values`` lies above ``level``": one-sided one-sample t-test.
     For a margin on a mean (non-inferiority), where a rank test would test the median: the
     differences of two hit-or-miss scores are -1, 0 or 1, with median 0 whatever the mean.
-    Without spread, 0 or 1 by the mean itself; 1.0 with fewer than two values."""
+    The values get one more at each end of ``scale`` (as :func:`detectable_difference` pads
+    its samples), so that a few identical values do not pass as a certain mean; 1.0 without values."""
     import numpy as np
     from scipy.stats import ttest_1samp
 
-    arr = np.asarray(values, dtype=float)
-    if len(arr) < 2:
+    if len(values) == 0:
         return 1.0
-    if arr.std() == 0:
-        return 0.0 if arr.mean() > level else 1.0
+    arr = np.append(np.asarray(values, dtype=float), scale)
     return float(ttest_1samp(arr, level, alternative="greater").pvalue)

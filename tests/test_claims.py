@@ -354,6 +354,20 @@ def test_w3_bounds_the_mean_localization_difference_not_the_median() -> None:
     assert outcome.verdict == NOT_HOLDS and outcome.details["pointing_game"]["mean_difference"] == -0.15
 
 
+def test_w3_does_not_hold_on_a_few_identical_hits() -> None:
+    """Six images per model where both methods always hit: no spread, but far too few images to
+    bound the mean difference at 0.05."""
+    rows = {m: ModelRow(name=m, arch=m, training="vanilla", confidence=[]) for m in ("a", "b")}
+    scores = {}
+    for m in rows:
+        scores[m, "integrated_gradients", "concentration"] = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55]
+        scores[m, "big", "concentration"] = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85]
+        for metric in ("pointing_game", "wsl"):
+            scores[m, "integrated_gradients", metric] = scores[m, "big", metric] = [1.0] * 6
+    outcome = w3_big_vs_ig(ScoreTable(models=rows, scores=scores, higher_is_better={}))
+    assert outcome.verdict == INCONCLUSIVE and outcome.details["pointing_game"]["p"] > 0.003
+
+
 def test_w3_is_inconclusive_on_few_images_and_needs_its_methods() -> None:
     assert w3_big_vs_ig(big_ig_table(0.02, (0.8, 0.8), n=4)).verdict == INCONCLUSIVE
     table = big_ig_table(0.2, (0.8, 0.8))

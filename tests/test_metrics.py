@@ -638,6 +638,19 @@ def test_constant_and_zero_maps_under_attack():
     assert top_k_intersection(peaked, ones, 2).tolist() == [0.0]
 
 
+def test_top_k_intersection_does_not_share_tied_zeros():
+    """Two maps with disjoint supports of 4 pixels share nothing at any k, though most of their
+    top 20 would be zero pixels, which topk picks in the same order from both; the share is of
+    the larger top set: a map against itself 1, against one whose 8 pixels hold its 4, 1/2."""
+    a, b = torch.zeros(1, 8, 8), torch.zeros(1, 8, 8)
+    a[0, 0, :4], b[0, 7, 4:] = 1.0, 2.0
+    assert top_k_intersection(a, b, 4).tolist() == [0.0] == top_k_intersection(a, b, 20).tolist()
+    assert top_k_intersection(a, a, 20).tolist() == [1.0]
+    wider = a.clone()
+    wider[0, 1, :4] = 0.5
+    assert top_k_intersection(a, wider, 20).tolist() == [0.5]
+
+
 def smoke_pair() -> LoadedModel:
     spec = ModelSpec(name="tiny", benchmark="smoke", arch="tiny", training="vanilla", loader=small_cnn,
                      weights="test", mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))

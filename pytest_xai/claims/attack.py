@@ -32,8 +32,8 @@ def b1_discrepancy(table: ScoreTable) -> Outcome:
 ATTACK_CLAIMS: tuple[Claim, ...] = (
     Claim(
         id="B1",
-        statement="Under an attack that changes the prediction, robust models' maps (Gradient, GradCAM) change less "
-                  "than their vanilla twins': lower l1 discrepancy, higher top-k intersection",
+        statement="Under the same attack (the paper's evaluation budget), robust models' maps (Gradient, GradCAM) "
+                  "change less than their vanilla twins': lower l1 discrepancy, higher top-k intersection",
         source=(f"{SOURCE}, abstract: a prediction-evasion attack is hard to keep from changing the "
                 "interpretation, and adversarial training is the defence their interpretability-aware one is "
                 "compared with for \"robust interpretation\"; that an adversarially trained model's maps change "

@@ -73,8 +73,8 @@ def w3_big_vs_ig(table: ScoreTable) -> Outcome:
     for metric in LOCALIZATION:
         differences = big_minus_ig(table, metric)
         parts[metric] = {"mean_difference": fmean(differences), "n": len(differences),
-                         "p": mean_above_p(differences, -EFFECT_MARGIN),
-                         "p_reversed": mean_above_p([-d for d in differences], EFFECT_MARGIN),
+                         "p": mean_above_p(differences, -EFFECT_MARGIN, (-1.0, 1.0)),
+                         "p_reversed": mean_above_p([-d for d in differences], EFFECT_MARGIN, (-1.0, 1.0)),
                          "detectable_effect": detectable_shift(differences, W3_ALPHA)}
     concentrated = parts[CONCENTRATION]
     failed = [name for name, part in parts.items() if part["p"] >= W3_ALPHA]

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import json
 import time
 from contextlib import contextmanager
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pytest_xai.evaluation.inputs import Inputs
 from pytest_xai.methods.base import Method, checked_maps, configured
 from pytest_xai.registry import Registry
-from pytest_xai.store import source_digest
 
 if TYPE_CHECKING:
     import torch
@@ -102,7 +101,7 @@ class Engine:
     def maps_key(self, model: str, method: Method, n: int) -> dict[str, Any]:
         """What the maps of ``method`` on ``model``'s first ``n`` images depend on."""
         return {**self.inputs.model_key(model), "data": self.inputs.cell_images(model, n)[1], "method": method.name,
-                "params": method.params(), "code": source_digest(method.implementation), "seed": self.inputs.cfg.seed}
+                "params": method.params(), "code": method.code_digest(), "seed": self.inputs.cfg.seed}
 
     def maps(self, model: str, method: Method, n: int) -> tuple["torch.Tensor", float, bool]:
         """Maps [N, H, W] of the first ``n`` images (CPU float32), seconds it took to compute

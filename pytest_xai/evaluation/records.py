@@ -40,6 +40,12 @@ def cell_failure(record: dict[str, Any]) -> str | None:
     return None
 
 
+def reference_record(name: str, values: list[float], reference: list[float], higher_is_better: bool
+                     ) -> dict[str, Any]:
+    """The cell's comparison with the method-free reference map's scores on the same images."""
+    return {"map": name, "mean": _mean(reference), "p_value": paired_one_sided_p(values, reference, higher_is_better)}
+
+
 class Evaluator:
     """One per process: evaluates cells and gathers claim tables, through the score store."""
 
@@ -77,8 +83,7 @@ class Evaluator:
             return {**record, "skip_reason": f"{cell.method} does not apply: {reason}"}
         n = inputs.image_count(method, metric)
         scores = engine.scores(cell.model, method, metric, n)
-        reference = reference_for(metric.tags)
-        ref_scores = engine.scores(cell.model, reference, metric, n)
+        reference = reference_for(metric.tags) if metric.reads_maps else None
         image_set = inputs.cell_images(cell.model, n)[0]
         values = scores.values
         maps_key = engine.maps_key(cell.model, method, n)
@@ -90,8 +95,9 @@ class Evaluator:
             "figure_maps_key": store_figure_maps(engine.store, maps_key,
                                                  lambda: engine.maps(cell.model, method, n)[0]),
             "method_group": method.group,
-            "reference": {"map": reference.name, "mean": _mean(ref_scores.values),
-                          "p_value": paired_one_sided_p(values, ref_scores.values, metric.higher_is_better)},
+            **({} if reference is None else {"reference": reference_record(
+                reference.name, values, engine.scores(cell.model, reference, metric, n).values,
+                metric.higher_is_better)}),
             "baseline": None if self._baseline is None else compare_cell(
                 self._baseline.get((cell.model, cell.method, cell.metric)), values, list(image_set.ids),
                 metric.higher_is_better, self.cfg.baseline_alpha,

@@ -5,7 +5,7 @@ from pytest_xai.methods.cam import CAM, GradCAM
 from pytest_xai.methods.gradient import SHAP, BoundaryIG, Gradient, IntegratedGradients
 from pytest_xai.methods.perturbation import LIME, RISE, ExtremalPerturbation, MeaningfulPerturbation
 
-#: the paper's nine methods, in its order
+#: the paper's nine methods, in its order, then BIG (Wang et al. 2021)
 BUILTIN_METHODS: tuple[type[Method], ...] = (Gradient, IntegratedGradients, SHAP, GradCAM, CAM, RISE, LIME,
                                              MeaningfulPerturbation, ExtremalPerturbation, BoundaryIG)
 

@@ -60,6 +60,13 @@ class Method:
         """The code that computes the maps (its source is part of the score store's key)."""
         return type(self)
 
+    def code_digest(self) -> str:
+        """A digest of the code the maps depend on, for the score store's key: the
+        implementation's source; a method whose logic lives partly outside it adds that code."""
+        from pytest_xai.store import source_digest
+
+        return source_digest(self.implementation)
+
     def applies_to(self, spec: "ModelSpec") -> str | None:
         """None if the method can explain this model, else the reason it cannot."""
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from pytest_xai.attacks import BOUNDARY_EPS_224, BOUNDARY_STEPS
 from pytest_xai.methods.base import Method, image_seed
 
 if TYPE_CHECKING:
@@ -90,8 +91,7 @@ class BoundaryIG(Method):
 
     - ``attack_eps``: the PGD-L2 budgets of the boundary search at 224 px, scaled to the
       image side (``pytest_xai.attacks.closest_boundary``: the smallest that changes the
-      prediction wins); from below the paper's evaluation eps (3.0) to above it, so that
-      robust models' farther boundaries are found too. The paper's search adds a
+      prediction wins; default ``attacks.BOUNDARY_EPS_224``). The paper's search adds a
       Carlini-Wagner attack; this one is PGD alone.
     - ``attack_steps``: PGD steps per budget (step 2.5 eps / steps).
     - ``n_steps``: interpolation steps of captum's ``IntegratedGradients`` (as ``IntegratedGradients``).
@@ -104,13 +104,20 @@ class BoundaryIG(Method):
     group: ClassVar[str] = "gradient"
     tags: ClassVar[tuple[str, ...]] = ("boundary",)
     fast_caps: ClassVar[dict[str, int]] = {"n_steps": 16, "attack_steps": 10}
-    attack_eps: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0)
-    attack_steps: int = 20
+    attack_eps: tuple[float, ...] = BOUNDARY_EPS_224
+    attack_steps: int = BOUNDARY_STEPS
     n_steps: int = 50
 
     def __post_init__(self) -> None:
         if not self.attack_eps or min(self.attack_eps) <= 0 or self.attack_steps < 1 or self.n_steps < 1:
             raise ValueError("attack_eps must be positive budgets, attack_steps and n_steps >= 1")
+
+    def code_digest(self) -> str:
+        """The class and the boundary search it calls."""
+        from pytest_xai.attacks import closest_boundary, pgd_l2
+        from pytest_xai.store import source_digest
+
+        return "".join(source_digest(f) for f in (type(self), closest_boundary, pgd_l2))
 
     def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
                 seed: int) -> "torch.Tensor":

@@ -1,13 +1,15 @@
 """Interpretation discrepancy under attack (Boopathy et al. 2020): how much a map changes
-when an adversarial perturbation changes the prediction.
+when an adversarial perturbation is added to the image.
 
 For each image the paper's evaluation attack (PGD-L2, eps 3.0 at 224 px scaled to the
 image, 7 steps; ``pytest_xai.attacks``) perturbs x into x'; the method then explains x'
-for the true class, as it explained x. Two measures of the change, as the paper gives
-them: the l1 distance of the two maps normalised to unit mass, and the top-k
-intersection of their most important pixels. ``attack_success`` says per image whether
-the attack changed the prediction. Every image is scored, flipped or not: the success
-rate says how many of the pairs are the adversarial examples the paper's argument is about.
+for the true class, as it explained x. Two measures of the change: the l1 distance of the
+two maps normalised to unit mass, and the top-k intersection of their most important
+pixels. Boopathy et al.'s discrepancy averages this true-class term with the same term for
+the class the attack reached; only the true-class term is computed here. ``attack_success``
+says per image whether the attack changed the prediction. Every image is scored, flipped or
+not, so the two models of a pair are compared under the same attack budget; the success
+rate says how many of the pairs are adversarial examples.
 
 The attack is deterministic (it starts from the clean image), so the three metrics see the
 same x' for a model; each computes it again (7 gradient steps, little next to the maps).
@@ -26,20 +28,24 @@ if TYPE_CHECKING:
     from pytest_xai.benchmarks.base import LoadedModel
 
 
-def attacked(model: "LoadedModel", images: "Tensor", targets: "Tensor") -> tuple["Tensor", "Tensor"]:
+def attacked(model: "LoadedModel", images: "Tensor", targets: "Tensor", batch_size: int) -> tuple["Tensor", "Tensor"]:
     """The attacked images in [0, 1] pixels and, per image, whether the prediction changed
-    (from the true class, or from what the model predicted when it was already wrong)."""
+    (from the true class, or from what the model predicted when it was already wrong);
+    ``batch_size`` images at a time."""
     import torch
 
     from pytest_xai.attacks import evaluation_attack
 
-    images01 = model.denormalize(images)
-    with torch.enable_grad():
-        adversarial = evaluation_attack(model.net, images01, targets, model.spec.mean, model.spec.std)
-    with torch.no_grad():
-        before = model(images).argmax(1)
-        after = model(model.normalize(adversarial)).argmax(1)
-    return adversarial, after != before
+    adversarial, changed = [], []
+    for lo in range(0, len(images), batch_size):
+        x, t = images[lo:lo + batch_size], targets[lo:lo + batch_size]
+        x01 = model.denormalize(x)
+        with torch.enable_grad():
+            x_adv = evaluation_attack(model.net, x01, t, model.spec.mean, model.spec.std)
+        with torch.no_grad():
+            changed.append(model(model.normalize(x_adv)).argmax(1) != model(x).argmax(1))
+        adversarial.append(x_adv)
+    return torch.cat(adversarial), torch.cat(changed)
 
 
 def unit_mass(maps: "Tensor") -> "Tensor":
@@ -59,32 +65,50 @@ def l1_discrepancy(clean: "Tensor", adversarial: "Tensor") -> "Tensor":
 
 def top_k_intersection(clean: "Tensor", adversarial: "Tensor", k: int) -> "Tensor":
     """Per image, the share of the k pixels of largest |map| that the two maps have in common.
-    A constant map ranks no pixel above another: two constant maps count as unchanged (1), one
-    as sharing nothing (0)."""
+    Only pixels with |map| > 0 count as top pixels, since zero pixels are tied in no order: a
+    map with fewer than k non-zero pixels (a rectified CAM) has a smaller top set, and the
+    share is of the larger of the two sets (the same map: 1). A constant map ranks no pixel
+    above another: two constant maps count as unchanged (1), one as sharing nothing (0)."""
     import torch
 
     a, b = clean.detach().abs().flatten(1), adversarial.detach().abs().flatten(1)
-    top_a, top_b = a.topk(k, dim=1).indices, b.topk(k, dim=1).indices
-    shared = (top_a[:, :, None] == top_b[:, None, :]).any(2).sum(1).double() / k
+    top_a, top_b = a.topk(k, dim=1), b.topk(k, dim=1)
+    kept_a, kept_b = top_a.values > 0, top_b.values > 0
+    in_b = (top_a.indices[:, :, None] == top_b.indices[:, None, :]) & kept_b[:, None, :]
+    shared = (in_b.any(2) & kept_a).sum(1).double()
+    size = torch.maximum(kept_a.sum(1), kept_b.sum(1)).clamp(min=1).double()
     constant_a = a.amax(1) == a.amin(1)
     constant_b = b.amax(1) == b.amin(1)
-    shared = torch.where(constant_a | constant_b, (constant_a & constant_b).double(), shared)
-    return shared.float().cpu()
+    share = torch.where(constant_a | constant_b, (constant_a & constant_b).double(), shared / size)
+    return share.float().cpu()
+
+
+def _attack_code() -> str:
+    """The code and the constants every attack metric's scores depend on."""
+    from pytest_xai import attacks
+    from pytest_xai.store import source_digest
+
+    return "".join(source_digest(f) for f in (attacked, attacks.evaluation_attack, attacks.evaluation_eps,
+                                               attacks.pgd_l2)) + repr((attacks.EVAL_EPS_224, attacks.EVAL_STEP_224,
+                                                                        attacks.EVAL_STEPS))
 
 
 @dataclasses.dataclass(frozen=True)
 class _UnderAttack(Metric):
-    """What the three metrics share: the tag, the explainer, the attack in the code digest."""
+    """What the two discrepancy metrics share: the tag, the explainer, the attacked maps.
+
+    - ``batch_size``: images attacked at a time.
+    """
 
     tags: ClassVar[tuple[str, ...]] = ("attack",)
     needs_explainer: ClassVar[bool] = True
+    batch_size: int = 64
 
     def code_digest(self) -> str:
-        from pytest_xai.attacks import evaluation_attack, pgd_l2
         from pytest_xai.store import source_digest
 
-        return "".join(source_digest(f) for f in (type(self), attacked, evaluation_attack, pgd_l2, unit_mass,
-                                                     l1_discrepancy, top_k_intersection))
+        return (source_digest(type(self)) + source_digest(_UnderAttack) + _attack_code()
+                + source_digest(unit_mass) + source_digest(l1_discrepancy) + source_digest(top_k_intersection))
 
     def _maps_under_attack(self, model: "LoadedModel", images: "Tensor", targets: "Tensor", maps: "Tensor",
                            boxes: "Tensor", explain: Callable[..., "Tensor"] | None) -> "Tensor":
@@ -93,7 +117,7 @@ class _UnderAttack(Metric):
         if explain is None:
             raise ValueError(f"the {self.name} metric needs the method: the engine passes "
                              "explain(model, images01) -> maps")
-        adversarial, _ = attacked(model, images, targets)
+        adversarial, _ = attacked(model, images, targets, self.batch_size)
         adversarial_maps = explain(model, adversarial)
         if adversarial_maps.shape != maps.shape:
             raise ValueError(f"maps of the attacked images are {tuple(adversarial_maps.shape)}, expected "
@@ -131,8 +155,8 @@ class AttackTopK(_UnderAttack):
     k_share: float = 0.02
 
     def __post_init__(self) -> None:
-        if not 0 < self.k_share <= 1:
-            raise ValueError(f"k_share must be in (0, 1], got {self.k_share}")
+        if not 0 < self.k_share <= 1 or self.batch_size < 1:
+            raise ValueError(f"k_share must be in (0, 1] and batch_size >= 1, got {self.k_share}, {self.batch_size}")
 
     def score(self, model: "LoadedModel", images: "Tensor", targets: "Tensor", maps: "Tensor", boxes: "Tensor",
               explain: Callable[..., "Tensor"] | None = None) -> "Tensor":
@@ -145,21 +169,25 @@ class AttackTopK(_UnderAttack):
 class AttackSuccess(Metric):
     """1 where the evaluation attack changed the model's prediction, else 0: the share of the
     discrepancy metrics' image pairs that are adversarial examples. It reads neither the map
-    nor the method, so every method of a model gets the same scores; lower means a model
-    that resists the attack."""
+    nor the method, so every method of a model gets the same scores (and no reference map);
+    lower means a model that resists the attack.
+
+    - ``batch_size``: images attacked at a time.
+    """
 
     name: ClassVar[str] = "attack_success"
     higher_is_better: ClassVar[bool] = False
     bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
     tags: ClassVar[tuple[str, ...]] = ("attack",)
+    reads_maps: ClassVar[bool] = False
+    batch_size: int = 64
 
     def code_digest(self) -> str:
-        from pytest_xai.attacks import evaluation_attack, pgd_l2
         from pytest_xai.store import source_digest
 
-        return "".join(source_digest(f) for f in (type(self), attacked, evaluation_attack, pgd_l2))
+        return source_digest(type(self)) + _attack_code()
 
     def score(self, model: "LoadedModel", images: "Tensor", targets: "Tensor", maps: "Tensor",
               boxes: "Tensor") -> "Tensor":
         check_inputs(images, maps, boxes)
-        return attacked(model, images, targets)[1].float().cpu()
+        return attacked(model, images, targets, self.batch_size)[1].float().cpu()

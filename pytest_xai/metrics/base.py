@@ -49,6 +49,9 @@ class Metric:
     # takes ``explain(model, images01=None) -> maps``: the method's maps of a ``LoadedModel``
     # on the same images, or on ``images01`` ([0, 1] pixels, one per image, same labels).
     needs_explainer: ClassVar[bool] = False
+    # A metric that ignores the map (a property of the model measured in every cell, such as
+    # an attack's success) says so here: its cells get no comparison with a reference map.
+    reads_maps: ClassVar[bool] = True
     #: budget field -> its cap under the ``fast`` profile (see ``profiles.with_fast_caps``)
     fast_caps: ClassVar[dict[str, int]] = {}
 
