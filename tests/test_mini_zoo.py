@@ -15,7 +15,7 @@ from pytest_xai.attacks import pgd_l2
 from pytest_xai.benchmarks.base import MissingFile
 from pytest_xai.benchmarks.mini import benchmark as mini_benchmark
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
-from pytest_xai.benchmarks.mini.train import Config, _warm, _zoom, count_macs, default_config, main, train
+from pytest_xai.benchmarks.mini.train import Config, _warm, _without_digit, _zoom, count_macs, default_config, main, train
 from pytest_xai.benchmarks.mini.world import GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, make_split
 from pytest_xai.registry import Registry
 from pytest_xai.session import base_registry
@@ -171,6 +171,17 @@ def test_curriculum_starts_on_tight_crops_of_the_digit():
     # every image is a crop of side max(box side) + 9 = 22 px around the whole 10 x 14 box
     assert ((share - 10 * 14 / 22**2).abs() < 0.03).all()
     assert torch.equal(_zoom(images, boxes, p=0.0, warm=1.0), images)
+
+
+def test_texture_first_epochs_show_the_images_without_their_digit():
+    """The digit's box (inclusive) is grey, everything outside it as it was."""
+    images, _, boxes = make_split("test", 4, 0)
+    grey = _without_digit(images, boxes)
+    for image, out, (x0, y0, x1, y1) in zip(images, grey, boxes.tolist()):
+        assert (out[:, y0:y1 + 1, x0:x1 + 1] == 0.5).all()
+        out[:, y0:y1 + 1, x0:x1 + 1] = image[:, y0:y1 + 1, x0:x1 + 1]
+        assert torch.equal(out, image)
+    assert default_config("googlenet").texture_first == 0.0      # the shipped recipe does not use it
 
 
 @pytest.mark.slow
