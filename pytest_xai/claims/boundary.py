@@ -15,14 +15,12 @@ from pytest_xai.metrics.localization import WSL, PointingGame
 from pytest_xai.stats import below_p, detectable_shift, mean_above_p
 
 SOURCE = "Wang, Fredrikson & Datta 2021"
-CONCENTRATION = Concentration.name
-W1_ALPHA = 0.003     # F1a's: the same kind of pooled comparison of twins
-W3_ALPHA = 0.003     # the same level for the paired comparison of two methods
-BIG, IG = "big", "integrated_gradients"
-ALIGNMENT = BoundaryAlignment.name
-W2_ALPHA = 0.003
-W2_METHODS = ("gradient",)
+CONCENTRATION, ALIGNMENT = Concentration.name, BoundaryAlignment.name
 LOCALIZATION = (PointingGame.name, WSL.name)
+BIG, IG = "big", "integrated_gradients"
+W1_ALPHA = W2_ALPHA = 0.003     # F1a's: the same kind of pooled comparison of twins
+W3_ALPHA = 0.003                # the same level for the paired comparison of two methods
+W2_METHODS = ("gradient",)      # the alignment ignores the method: one method's cells carry it
 
 
 def w1_concentration(table: ScoreTable) -> Outcome:
