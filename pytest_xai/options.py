@@ -13,7 +13,7 @@ from pytest_xai.settings import DEFAULT_METHODS, DEFAULT_METRICS, SettingsError,
 OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("models", "selector of models; setting it turns the grid on (e.g. all, vanilla, 'resnet*,-resnet-r')", ""),
     ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam; default: the paper's nine, "
-                "all but the boundary attributions, which attack every image)", DEFAULT_METHODS),
+                "all but the boundary attributions BIG and AGI, which attack every image)", DEFAULT_METHODS),
     ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game; default: all but the "
                 "sanity checks and the attack and boundary metrics, which compute every map twice or attack "
                 "every image)", DEFAULT_METRICS),

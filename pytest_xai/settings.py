@@ -16,7 +16,7 @@ _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 # Every metric but the sanity checks and the attack metrics, which compute every map twice, and
 # the boundary metric, which attacks every image; name them (or ``all``) to run them.
 DEFAULT_METRICS = "all,-sanity,-attack,-boundary"
-# The paper's nine methods: boundary attributions (BIG) search for a boundary per image, so
+# The paper's nine methods: the boundary attributions (BIG, AGI) attack every image, so
 # they run when named.
 DEFAULT_METHODS = "all,-boundary"
 

@@ -1,4 +1,4 @@
-"""The paper's nine methods and BIG keep the explainer contract and compute what they claim.
+"""The paper's nine methods, BIG and AGI keep the explainer contract and compute what they claim.
 
 Budgets are cut (``dataclasses.replace``) so the whole file runs in well under a minute.
 """
@@ -15,6 +15,7 @@ from torch import nn
 from pytest_xai.benchmarks.base import LoadedModel
 from pytest_xai.builtins import register_builtins
 from pytest_xai.methods import (
+    AGI,
     BUILTIN_METHODS,
     CAM,
     LIME,
@@ -38,6 +39,7 @@ SMALL: dict[str, dict] = {
     "mp": {"max_iter": 4, "batch_size": 4},
     "ep": {"max_iter": 2, "areas": (0.1,)},
     "big": {"attack_eps": (1.0, 4.0), "attack_steps": 3, "n_steps": 8, "batch_size": 16},
+    "agi": {"false_classes": 2, "max_iter": 3},
 }
 STOCHASTIC = ("shap", "rise", "lime", "mp")
 
@@ -64,11 +66,12 @@ def batch(registry: Registry) -> tuple[torch.Tensor, torch.Tensor]:
     return loaded(registry, "smoke-gap").normalize(images.images), images.labels
 
 
-def test_the_paper_methods_are_registered_in_its_order_then_big(registry: Registry) -> None:
+def test_the_paper_methods_are_registered_in_its_order_then_big_and_agi(registry: Registry) -> None:
     assert [m.name for m in BUILTIN_METHODS] == ["gradient", "integrated_gradients", "shap", "gradcam", "cam",
-                                                  "rise", "lime", "mp", "ep", "big"]
-    assert [m.group for m in BUILTIN_METHODS] == ["gradient"] * 3 + ["cam"] * 2 + ["perturbation"] * 4 + ["gradient"]
-    assert BoundaryIG.tags == ("boundary",)
+                                                  "rise", "lime", "mp", "ep", "big", "agi"]
+    assert [m.group for m in BUILTIN_METHODS] == (["gradient"] * 3 + ["cam"] * 2 + ["perturbation"] * 4
+                                                  + ["gradient"] * 2)
+    assert BoundaryIG.tags == AGI.tags == ("boundary",)
 
 
 @pytest.mark.parametrize("method", BUILTIN_METHODS, ids=lambda m: m.name)
@@ -208,6 +211,36 @@ def test_big_is_integrated_gradients_from_the_closest_boundary_point(registry: R
     torch.testing.assert_close(maps, expected, rtol=1e-4, atol=1e-7)
     with pytest.raises(ValueError):
         BoundaryIG(attack_eps=())
+
+
+def test_agi_attributes_nothing_to_pixels_the_model_does_not_read(registry: Registry) -> None:
+    """Logits of the top-left 16 x 16 px only: every gradient, so every step's attribution,
+    is zero elsewhere; and the paths move the image there towards the false classes."""
+    torch.manual_seed(0)
+
+    class Corner(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3 * 16 * 16, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(x[:, :, :16, :16].flatten(1))
+
+    model = LoadedModel(spec=registry.models_of("smoke")["smoke-gap"], net=Corner().eval(), device=torch.device("cpu"))
+    images = model.normalize(torch.rand(3, 3, 32, 32, generator=torch.Generator().manual_seed(2)))
+    maps = AGI(false_classes=3, max_iter=5).explain(model, images, torch.tensor([0, 1, 2]), seed=0)
+    assert (maps[:, 16:, :] == 0).all() and (maps[:, :, 16:] == 0).all()
+    assert (maps[:, :16, :16].flatten(1).amax(1) > 0).all()
+    with pytest.raises(ValueError):
+        AGI(step_size=0.0)
+
+
+def test_agi_draws_its_false_classes_from_the_image_seed() -> None:
+    image = torch.rand(3, 8, 8, generator=torch.Generator().manual_seed(3))
+    draws = [AGI(false_classes=3)._false_classes(image, 4, 10, seed).tolist() for seed in range(5)]
+    assert all(len(d) == 3 and 4 not in d for d in draws) and len({tuple(d) for d in draws}) > 1
+    assert draws[0] == AGI(false_classes=3)._false_classes(image, 4, 10, 0).tolist()
+    assert sorted(AGI()._false_classes(image, 4, 10, 0).tolist()) == [0, 1, 2, 3, 5, 6, 7, 8, 9]
 
 
 def test_shap_estimates_integrated_gradients_from_the_same_reference(

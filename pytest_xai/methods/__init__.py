@@ -2,12 +2,12 @@
 
 from pytest_xai.methods.base import FunctionMethod, Method
 from pytest_xai.methods.cam import CAM, GradCAM
-from pytest_xai.methods.gradient import SHAP, BoundaryIG, Gradient, IntegratedGradients
+from pytest_xai.methods.gradient import AGI, SHAP, BoundaryIG, Gradient, IntegratedGradients
 from pytest_xai.methods.perturbation import LIME, RISE, ExtremalPerturbation, MeaningfulPerturbation
 
-#: the paper's nine methods, in its order, then BIG (Wang et al. 2021)
+#: the paper's nine methods, in its order, then the boundary attributions BIG and AGI
 BUILTIN_METHODS: tuple[type[Method], ...] = (Gradient, IntegratedGradients, SHAP, GradCAM, CAM, RISE, LIME,
-                                             MeaningfulPerturbation, ExtremalPerturbation, BoundaryIG)
+                                             MeaningfulPerturbation, ExtremalPerturbation, BoundaryIG, AGI)
 
-__all__ = ["BUILTIN_METHODS", "CAM", "BoundaryIG", "LIME", "RISE", "SHAP", "ExtremalPerturbation", "FunctionMethod", "GradCAM",
+__all__ = ["AGI", "BUILTIN_METHODS", "CAM", "BoundaryIG", "LIME", "RISE", "SHAP", "ExtremalPerturbation", "FunctionMethod", "GradCAM",
            "Gradient", "IntegratedGradients", "MeaningfulPerturbation", "Method"]

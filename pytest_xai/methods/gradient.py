@@ -1,6 +1,7 @@
 """Gradient-based methods: Gradient (Simonyan et al. 2014) via TorchRay, Integrated
 Gradients (Sundararajan et al. 2017) via captum, SHAP (Lundberg & Lee 2017) via shap's
-``GradientExplainer``: the libraries the paper used.
+``GradientExplainer``: the libraries the paper used; and the boundary attributions BIG
+(Wang et al. 2021, captum's IG from an attack's point) and AGI (Pan et al. 2021).
 
 All three reduce an attribution [B, 3, H, W] to a map the same way, the absolute value
 maximised over colour channels (TorchRay's ``gradient`` convention), so that the three
@@ -136,6 +137,79 @@ class BoundaryIG(Method):
                 images, baselines=model.normalize(boundary), target=targets, n_steps=self.n_steps,
                 internal_batch_size=max(self.batch_size, len(images)))
         return abs_max_over_channels(attributions.detach())
+
+
+@dataclass(frozen=True)
+class AGI(Method):
+    """Adversarial Gradient Integration (Pan, Li & Zhu 2021), the boundary attribution Wang et
+    al. 2021 compare BIG with: for each of some false classes t, a signed-gradient attack
+    walks from the image towards t (steps of ``step_size`` along sign(d p_t / dx), in [0, 1]
+    pixels, clamped) until the model predicts t or ``max_iter`` steps are done, and each
+    step adds -d p_y / dx * (x_next - x) (p: softmax, y: the target); the map sums the paths
+    over the false classes, reduced by :func:`abs_max_over_channels`. Written here: captum,
+    TorchRay and shap have no AGI.
+
+    - ``false_classes``: how many false classes are walked to, drawn per image from the
+      image's seed (all of them when there are no more; the paper's ImageNet setting: 20).
+    - ``step_size``: the L-inf step in [0, 1] pixels (paper: 0.05).
+    - ``max_iter``: the most steps per path (paper: 20).
+    """
+
+    name: ClassVar[str] = "agi"
+    group: ClassVar[str] = "gradient"
+    tags: ClassVar[tuple[str, ...]] = ("boundary",)
+    fast_caps: ClassVar[dict[str, int]] = {"false_classes": 5, "max_iter": 10}
+    false_classes: int = 20
+    step_size: float = 0.05
+    max_iter: int = 20
+
+    def __post_init__(self) -> None:
+        if self.false_classes < 1 or self.max_iter < 1 or not self.step_size > 0:
+            raise ValueError("false_classes and max_iter must be >= 1, step_size > 0")
+
+    def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
+                seed: int) -> "torch.Tensor":
+        import torch
+
+        images01 = model.denormalize(images).detach()
+        with torch.no_grad():
+            classes = model(images).shape[1]
+        chosen = torch.stack([self._false_classes(image, int(y), classes, seed) for image, y in zip(images, targets)])
+        total = torch.zeros_like(images01)
+        rows = torch.arange(len(images01), device=images01.device)
+        with torch.enable_grad():
+            for k in range(chosen.shape[1]):
+                total += self._path(model, images01, targets, chosen[:, k].to(images01.device), rows)
+        return abs_max_over_channels(total)
+
+    def _false_classes(self, image: "torch.Tensor", target: int, classes: int, seed: int) -> "torch.Tensor":
+        """The false classes this image's paths lead to, drawn from its seed."""
+        import torch
+
+        others = torch.tensor([c for c in range(classes) if c != target])
+        order = torch.randperm(len(others), generator=torch.Generator().manual_seed(image_seed(image, seed)))
+        return others[order[:min(self.false_classes, len(others))]]
+
+    def _path(self, model: "LoadedModel", images01: "torch.Tensor", targets: "torch.Tensor",
+              false: "torch.Tensor", rows: "torch.Tensor") -> "torch.Tensor":
+        """One path per image towards its false class, and what it attributes."""
+        import torch
+
+        x, attribution = images01.clone(), torch.zeros_like(images01)
+        for _ in range(self.max_iter):
+            x.requires_grad_(True)
+            probs = model(model.normalize(x)).softmax(1)
+            walking = probs.argmax(1) != false
+            if not walking.any():
+                break
+            towards, = torch.autograd.grad(probs[rows, false].sum(), x, retain_graph=True)
+            label, = torch.autograd.grad(probs[rows, targets].sum(), x)
+            x = x.detach()
+            step = (x + self.step_size * towards.sign()).clamp(0, 1)
+            keep = walking[:, None, None, None]
+            attribution += torch.where(keep, -label * (step - x), torch.zeros_like(x))
+            x = torch.where(keep, step, x)
+        return attribution
 
 
 @dataclass(frozen=True)
