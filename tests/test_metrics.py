@@ -729,3 +729,31 @@ def test_a_linear_models_gradient_points_straight_at_its_boundary():
     assert metric.score(model, images, targets, maps, boxes).tolist() == [0.0] * 3
     with pytest.raises(ValueError):
         BoundaryAlignment(attack_eps=(0.0,))
+
+
+@FAST
+@given(hnp.arrays(np.float32, (2, 6, 7), elements=normal_floats), hnp.arrays(np.float32, (2, 6, 7), elements=normal_floats),
+       scales, st.integers(1, 42))
+def test_discrepancy_measures_are_bounded_symmetric_and_ignore_scale(values, other_values, scale, k):
+    a, b = torch.from_numpy(values), torch.from_numpy(other_values)
+    l1, top = l1_discrepancy(a, b), top_k_intersection(a, b, k)
+    assert ((l1 >= 0) & (l1 <= 2 + 1e-6)).all() and ((top >= 0) & (top <= 1)).all()
+    torch.testing.assert_close(l1, l1_discrepancy(b, a))
+    torch.testing.assert_close(l1, l1_discrepancy(a * scale, -b), atol=1e-5, rtol=1e-5)
+    assert torch.equal(top, top_k_intersection(b, a, k))
+    assert l1_discrepancy(a, a).abs().max() == 0
+    nonconstant = a.flatten(1).abs().amax(1) > a.flatten(1).abs().amin(1)
+    assert (top_k_intersection(a, a, k)[nonconstant] == 1).all()
+
+
+@FAST
+@given(st.integers(0, 2**16), st.floats(0.05, 0.95))
+def test_boundary_alignment_is_a_cosine_within_bounds(seed, grey):
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 6 * 6, 3)).eval()
+    model = LoadedModel(spec=smoke_pair().spec, net=net, device=torch.device("cpu"))
+    images01 = (grey + 0.05 * torch.randn(2, 3, 6, 6, generator=torch.Generator().manual_seed(seed))).clamp(0, 1)
+    scores = BoundaryAlignment(attack_eps=(8.0, 40.0), attack_steps=3).score(
+        model, model.normalize(images01), torch.tensor([0, 1]), torch.rand(2, 6, 6), torch.zeros(2, 4, dtype=torch.long))
+    assert scores.shape == (2,) and torch.isfinite(scores).all() and ((scores >= -1) & (scores <= 1)).all()
