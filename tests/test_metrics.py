@@ -757,3 +757,16 @@ def test_boundary_alignment_is_a_cosine_within_bounds(seed, grey):
     scores = BoundaryAlignment(attack_eps=(8.0, 40.0), attack_steps=3).score(
         model, model.normalize(images01), torch.tensor([0, 1]), torch.rand(2, 6, 6), torch.zeros(2, 4, dtype=torch.long))
     assert scores.shape == (2,) and torch.isfinite(scores).all() and ((scores >= -1) & (scores <= 1)).all()
+
+
+@FAST
+@given(st.integers(0, 2**16))
+def test_attack_success_is_zero_or_one_per_image(seed):
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 6 * 6, 3)).eval()
+    model = LoadedModel(spec=smoke_pair().spec, net=net, device=torch.device("cpu"))
+    images = model.normalize(torch.rand(3, 3, 6, 6, generator=torch.Generator().manual_seed(seed)))
+    scores = AttackSuccess(batch_size=2).score(model, images, torch.tensor([0, 1, 2]), torch.rand(3, 6, 6),
+                                               torch.zeros(3, 4, dtype=torch.long))
+    assert scores.shape == (3,) and set(scores.tolist()) <= {0.0, 1.0}
