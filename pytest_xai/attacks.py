@@ -24,6 +24,8 @@ if TYPE_CHECKING:      # torch is imported where the attacks run, so that the co
     import torch
     from torch import nn
 
+    from pytest_xai.benchmarks.base import LoadedModel
+
 
 def _per_sample_norm(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, *([1] * (x.ndim - 1)))
@@ -95,3 +97,22 @@ def closest_boundary(model: nn.Module, images01: torch.Tensor, labels: torch.Ten
         if found.all():
             break
     return points, found
+
+
+def boundary_points(model: LoadedModel, images: torch.Tensor, targets: torch.Tensor, eps_224: Sequence[float],
+                    steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`closest_boundary` for ``model`` on ``images`` in its input space, with budgets
+    given at 224 px scaled to the images' size: the search BIG and the boundary alignment share."""
+    import torch
+
+    h, w = images.shape[-2:]
+    with torch.enable_grad():
+        return closest_boundary(model.net, model.denormalize(images).detach(), targets, model.spec.mean,
+                                model.spec.std, [scaled(e, h, w) for e in eps_224], steps)
+
+
+def boundary_code() -> str:
+    """A digest of the boundary search's code, for the store keys of what uses it."""
+    from pytest_xai.store import source_digest
+
+    return "".join(source_digest(f) for f in (boundary_points, closest_boundary, pgd_l2))

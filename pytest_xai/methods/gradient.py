@@ -115,24 +115,20 @@ class BoundaryIG(Method):
 
     def code_digest(self) -> str:
         """The class and the boundary search it calls."""
-        from pytest_xai.attacks import closest_boundary, pgd_l2
+        from pytest_xai.attacks import boundary_code
         from pytest_xai.store import source_digest
 
-        return "".join(source_digest(f) for f in (type(self), closest_boundary, pgd_l2))
+        return source_digest(type(self)) + boundary_code()
 
     def explain(self, model: "LoadedModel", images: "torch.Tensor", targets: "torch.Tensor",
                 seed: int) -> "torch.Tensor":
         import torch
         from captum.attr import IntegratedGradients as CaptumIG
 
-        from pytest_xai.attacks import closest_boundary
-        from pytest_xai.scaling import scaled
+        from pytest_xai.attacks import boundary_points
 
-        h, w = images.shape[-2:]
+        boundary, _ = boundary_points(model, images, targets, self.attack_eps, self.attack_steps)
         with torch.enable_grad():
-            boundary, _ = closest_boundary(model.net, model.denormalize(images), targets, model.spec.mean,
-                                           model.spec.std, [scaled(e, h, w) for e in self.attack_eps],
-                                           self.attack_steps)
             attributions = CaptumIG(model.net).attribute(
                 images, baselines=model.normalize(boundary), target=targets, n_steps=self.n_steps,
                 internal_batch_size=max(self.batch_size, len(images)))

@@ -48,10 +48,10 @@ class BoundaryAlignment(Metric):
             raise ValueError("attack_eps must be positive budgets, attack_steps and batch_size >= 1")
 
     def code_digest(self) -> str:
-        from pytest_xai.attacks import closest_boundary, pgd_l2
+        from pytest_xai.attacks import boundary_code
         from pytest_xai.store import source_digest
 
-        return "".join(source_digest(f) for f in (type(self), closest_boundary, pgd_l2))
+        return source_digest(type(self)) + boundary_code()
 
     def score(self, model: "LoadedModel", images: "Tensor", targets: "Tensor", maps: "Tensor",
               boxes: "Tensor") -> "Tensor":
@@ -65,14 +65,11 @@ class BoundaryAlignment(Metric):
         import torch
         import torch.nn.functional as F
 
-        from pytest_xai.attacks import closest_boundary
-        from pytest_xai.scaling import scaled
+        from pytest_xai.attacks import boundary_points
 
-        h, w = images.shape[-2:]
+        boundary, found = boundary_points(model, images, targets, self.attack_eps, self.attack_steps)
         images01 = model.denormalize(images).detach()
         with torch.enable_grad():
-            boundary, found = closest_boundary(model.net, images01, targets, model.spec.mean, model.spec.std,
-                                               [scaled(e, h, w) for e in self.attack_eps], self.attack_steps)
             inputs = images01.clone().requires_grad_(True)
             loss = F.cross_entropy(model(model.normalize(inputs)), targets, reduction="sum")
             (gradient,) = torch.autograd.grad(loss, inputs)
