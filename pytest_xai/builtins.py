@@ -17,6 +17,7 @@ def register_builtins(registry: Registry, imagenet_root: Path | None = None, wei
     from pytest_xai.claims.boundary import BOUNDARY_CLAIMS
     from pytest_xai.claims.paper import PAPER_CLAIMS
     from pytest_xai.claims.sanity import SANITY_CLAIMS
+    from pytest_xai.claims.synthesis import SYNTHESIS_CLAIMS
     from pytest_xai.methods import BUILTIN_METHODS
     from pytest_xai.metrics import ALL_METRICS
 
@@ -28,5 +29,5 @@ def register_builtins(registry: Registry, imagenet_root: Path | None = None, wei
         registry.add_method(method())
     for metric in ALL_METRICS:
         registry.add_metric(metric())
-    for claim in PAPER_CLAIMS + BOUNDARY_CLAIMS + ATTACK_CLAIMS + SANITY_CLAIMS:
+    for claim in PAPER_CLAIMS + BOUNDARY_CLAIMS + ATTACK_CLAIMS + SANITY_CLAIMS + SYNTHESIS_CLAIMS:
         registry.add_claim(claim)

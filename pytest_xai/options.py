@@ -15,8 +15,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("methods", "selector of methods (e.g. all, gradient, cam, perturbation, gradcam; default: the paper's nine, "
                 "all but the boundary attributions BIG and AGI, which attack every image)", DEFAULT_METHODS),
     ("metrics", "selector of metrics (e.g. all, localization, causal, pointing_game; default: all but the "
-                "sanity checks and the attack and boundary metrics, which compute every map twice or attack "
-                "every image)", DEFAULT_METRICS),
+                "sanity checks, the attack and boundary metrics and the class images, which compute every map "
+                "twice, attack every image or load every other model as a judge)", DEFAULT_METRICS),
     ("claims", "selector of the claims checked when the grid is on (e.g. all, F1a,F3, S1)", "all"),
     ("benchmark", "benchmark to run on", "mini"),
     ("device", "auto | cpu | cuda | cuda:N (auto: cuda when available, else cpu)", "auto"),

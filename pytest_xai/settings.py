@@ -13,9 +13,10 @@ from typing import Any, Callable, Mapping
 PROFILES = ("auto", "fast", "paper")
 SUBSETS = ("auto", "cl", "random")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
-# Every metric but the sanity checks and the attack metrics, which compute every map twice, and
-# the boundary metric, which attacks every image; name them (or ``all``) to run them.
-DEFAULT_METRICS = "all,-sanity,-attack,-boundary"
+# Every metric but the sanity checks and the attack metrics, which compute every map twice, the
+# boundary metric, which attacks every image, and the class images, which load every other model
+# as a judge; name them (or ``all``) to run them.
+DEFAULT_METRICS = "all,-sanity,-attack,-boundary,-synthesis"
 # The paper's nine methods: the boundary attributions (BIG, AGI) attack every image, so
 # they run when named.
 DEFAULT_METHODS = "all,-boundary"

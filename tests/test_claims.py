@@ -11,6 +11,7 @@ from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, ModelRow, Not
 from pytest_xai.claims.paper import ALL_METHODS, PAPER_CLAIMS, PAPER_METRICS
 from pytest_xai.claims.attack import b1_discrepancy
 from pytest_xai.claims.boundary import w1_concentration, w2_alignment, w3_big_vs_ig
+from pytest_xai.claims.synthesis import y1_class_images
 from pytest_xai.claims.sanity import holm, s1_randomization
 
 CLAIMS = {c.id: c for c in PAPER_CLAIMS}
@@ -305,6 +306,30 @@ def test_w2_compares_one_methods_cells_of_the_twins() -> None:
     assert outcome.verdict == HOLDS and outcome.details["boundary_alignment"]["n_robust"] == 400   # not 800
     assert w2_alignment(alignment_table(0.6, 0.6)).verdict == NOT_HOLDS
     assert w2_alignment(alignment_table(0.6, 0.62, n=3)).verdict == INCONCLUSIVE
+
+
+# ---------------------------------------------------------------- Y1: class images (Boychev)
+
+def class_image_table(vanilla: float, robust: float, n: int = 200, judges: int = 8) -> ScoreTable:
+    """Per-image shares of ``judges`` judges around the given means for two pairs, on Gradient's
+    cells and (the same scores: the metric ignores the method) GradCAM's."""
+    rng = np.random.default_rng(7)
+    models = {name: ModelRow(name=name, arch=name.split("-")[0], training=training, confidence=[])
+              for name, training in (("a", "vanilla"), ("a-r", "robust"), ("b", "vanilla"), ("b-r", "robust"))}
+    scores = {}
+    for m, row in models.items():
+        shares = (rng.binomial(judges, robust if row.training == "robust" else vanilla, n) / judges).tolist()
+        scores[m, "gradient", "class_image_accuracy"] = scores[m, "gradcam", "class_image_accuracy"] = shares
+    return ScoreTable(models=models, scores=scores, higher_is_better={"class_image_accuracy": True})
+
+
+def test_y1_compares_one_methods_cells_of_the_twins() -> None:
+    outcome = y1_class_images(class_image_table(0.2, 0.6))
+    assert outcome.verdict == HOLDS and outcome.details["class_image_accuracy"]["n_robust"] == 400   # not 800
+    assert outcome.value == pytest.approx(0.4, abs=0.03)
+    assert y1_class_images(class_image_table(0.4, 0.4)).verdict == NOT_HOLDS
+    assert y1_class_images(class_image_table(0.6, 0.2)).verdict == NOT_HOLDS
+    assert y1_class_images(class_image_table(0.3, 0.35, n=3)).verdict == INCONCLUSIVE
 
 
 # ---------------------------------------------------------------- W3: BIG vs IG on vanilla models (Wang et al.)

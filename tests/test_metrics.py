@@ -24,6 +24,7 @@ from pytest_xai.metrics import (
     AttackSuccess,
     AttackTopK,
     BoundaryAlignment,
+    ClassImageAccuracy,
     Concentration,
     Deletion,
     Insertion,
@@ -99,13 +100,14 @@ def small_cnn(classes: int = 3) -> torch.nn.Module:
 def test_exports_and_contract():
     assert [m.name for m in ALL_METRICS] == ["pointing_game", "wsl", "insertion", "deletion", "concentration",
                                              "boundary_alignment", "discrepancy_l1", "discrepancy_topk", "attack_success",
-                                             "randomization"]
+                                             "randomization", "class_image_accuracy"]
     for cls in ALL_METRICS:
         metric = cls()
         assert isinstance(metric, Metric)
         assert cls.bounds == {ModelRandomization: (-1.0, 1.0), BoundaryAlignment: (-1.0, 1.0),
                               AttackDiscrepancyL1: (0.0, 2.0)}.get(cls, (0.0, 1.0))
-        assert cls.tags in (("localization",), ("causal",), ("concentration",), ("boundary",), ("attack",), ("sanity",))
+        assert cls.tags in (("localization",), ("causal",), ("concentration",), ("boundary",), ("attack",), ("sanity",),
+                            ("synthesis",))
         json.dumps(metric.params())
         with pytest.raises(dataclasses.FrozenInstanceError):
             metric.batch_size = 3  # type: ignore[misc]
@@ -117,7 +119,8 @@ def test_exports_and_contract():
                                         ({"max_steps": 0}, Deletion),
                                         ({"batch_size": 0}, Insertion), ({"blur_kernel": 4}, Insertion),
                                         ({"substrate": "noise"}, Insertion), ({"k_share": 0}, AttackTopK),
-                                        ({"k_share": 1.5}, AttackTopK)])
+                                        ({"k_share": 1.5}, AttackTopK), ({"steps": 0}, ClassImageAccuracy),
+                                        ({"eps": 0.0}, ClassImageAccuracy)])
 def test_invalid_parameters(kwargs, cls):
     with pytest.raises(ValueError):
         cls(**kwargs)
@@ -770,3 +773,41 @@ def test_attack_success_is_zero_or_one_per_image(seed):
     scores = AttackSuccess(batch_size=2).score(model, images, torch.tensor([0, 1, 2]), torch.rand(3, 6, 6),
                                                torch.zeros(3, 4, dtype=torch.long))
     assert scores.shape == (3,) and set(scores.tolist()) <= {0.0, 1.0}
+
+
+# ---------------------------------------------------------------- class images (Boychev 2023)
+
+def constant_judge(answer: int, classes: int = 3) -> LoadedModel:
+    """A judge that answers ``answer`` whatever it is shown."""
+    logits = torch.nn.functional.one_hot(torch.tensor(answer), classes).float()
+
+    class Constant(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return logits.expand(len(x), classes)
+
+    return LoadedModel(spec=smoke_pair().spec, net=Constant().eval(), device=torch.device("cpu"))
+
+
+def test_class_image_accuracy_is_the_share_of_judges_that_name_the_label():
+    """Judges that always answer 0, 0 and 1: an image of label 0 scores 2/3, of label 1 1/3, of 2 0."""
+    model = smoke_pair()
+    images, targets = model.normalize(torch.rand(4, 3, 8, 8)), torch.tensor([0, 1, 2, 0])
+    metric = ClassImageAccuracy(steps=2, batch_size=3)
+    scores = metric.score(model, images, targets, torch.rand(4, 8, 8), torch.zeros(4, 4, dtype=torch.long),
+                          judges=[constant_judge(0), constant_judge(0), constant_judge(1)])
+    assert scores.tolist() == pytest.approx([2 / 3, 1 / 3, 0.0, 2 / 3])
+    with pytest.raises(ValueError, match="needs judges"):
+        metric.score(model, images, targets, torch.rand(4, 8, 8), torch.zeros(4, 4, dtype=torch.long))
+
+
+@FAST
+@given(st.lists(st.integers(0, 2), min_size=1, max_size=5), st.lists(st.integers(0, 2), min_size=1, max_size=4),
+       st.integers(0, 2**16))
+def test_class_image_accuracy_is_a_share_of_the_judges_within_bounds(labels_, answers, seed):
+    model = LoadedModel(spec=smoke_pair().spec, net=small_cnn(), device=torch.device("cpu"))
+    images = model.normalize(torch.rand(len(labels_), 3, 6, 6, generator=torch.Generator().manual_seed(seed)))
+    scores = ClassImageAccuracy(steps=2, noise_seed=seed, batch_size=2).score(
+        model, images, torch.tensor(labels_), torch.rand(len(labels_), 6, 6),
+        torch.zeros(len(labels_), 4, dtype=torch.long), judges=[constant_judge(a) for a in answers])
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert scores.tolist() == pytest.approx([answers.count(label) / len(answers) for label in labels_])

@@ -431,11 +431,11 @@ def test_claims_run_alone_and_land_in_the_report(pytester: pytest.Pytester) -> N
     report = report_of(pytester)
     assert report["cells"] == []  # -k claims ran no cell test, yet the claims got their scores
     claims = {c["id"]: c for c in report["claims"]}
-    assert list(claims) == ["F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6", "W1", "W2", "W3", "B1", "S1"]
-    assert {"F2", "F3", "F6", "W2", "W3", "B1", "S1"} <= {i for i, c in claims.items() if c["outcome"] == "skipped"}
+    assert list(claims) == ["F1a", "F1b", "F2", "F3", "F4a", "F4b", "F5", "F6", "W1", "W2", "W3", "B1", "S1", "Y1"]
+    assert {"F2", "F3", "F6", "W2", "W3", "B1", "S1", "Y1"} <= {i for i, c in claims.items() if c["outcome"] == "skipped"}
     assert all(claims[i]["outcome"] in ("passed", "failed", "inconclusive") for i in ("F1a", "F1b", "F4a", "W1"))
     for claim in claims.values():
-        paper = {"S1": "Adebayo", "B1": "Boopathy"}.get(claim["id"], "Wang" if claim["id"][0] == "W" else "Nourelahi")
+        paper = {"S1": "Adebayo", "B1": "Boopathy", "Y1": "Boychev"}.get(claim["id"], "Wang" if claim["id"][0] == "W" else "Nourelahi")
         assert claim["source"].startswith(paper) and claim["threshold"]
         if claim["outcome"] == "skipped":
             assert claim["skip_reason"] and claim["passed"] is None and claim["verdict"] is None

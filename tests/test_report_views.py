@@ -61,9 +61,13 @@ def _entry(store: ScoreStore, kind: str, key: dict[str, Any], content: dict[str,
     return key_digest(key)
 
 
+DRAWN = ("resnet", "resnet-r")     # the models with class images and inversions
+
+
 def synthetic(cache: Path) -> Report:
     """A report of 5 models (vanilla, robust, advprop; cards), 4 methods (CAM skipped on AlexNets),
-    4 metrics, one failed and one errored cell, claims passed, failed and skipped; its maps in ``cache``."""
+    4 metrics, one failed and one errored cell, claims passed, failed and skipped; its maps and
+    two models' drawings in ``cache``."""
     store = ScoreStore(cache)
     images = (torch.arange(4 * 3 * SIZE * SIZE) % 256).to(torch.uint8).reshape(4, 3, SIZE, SIZE)
     figure = _entry(store, "figure", {"figure": 1}, {"images": images, "labels": torch.tensor([0, 1, 2, 3]),
@@ -72,6 +76,10 @@ def synthetic(cache: Path) -> Report:
     for i, (name, arch, training, card) in enumerate(MODELS):
         models.append(factories.model(name, IDS, arch=arch, training=training, tags=[training, arch], card=card,
                                       subset="cl", accuracy=1.0, confidence=[0.5, 0.6, 0.7, 0.8], figure_key=figure))
+        if name in DRAWN:
+            drawn = torch.rand(7, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(i)).mul(255).to(torch.uint8)
+            models[-1]["synthesis_key"] = _entry(store, "synthesis", {"synthesis": name}, {
+                "classes": torch.arange(3), "class_images": drawn[:3], "inversions": drawn[3:]})
         for j, method in enumerate(METHODS):
             maps = _entry(store, "figure_maps", {"model": name, "method": method},
                           {"maps": torch.rand(4, SIZE, SIZE, generator=torch.Generator().manual_seed(i * 10 + j))})
@@ -222,7 +230,8 @@ def local_references(page: str) -> list[str]:
 def test_html_page_has_the_tables_and_figures_and_only_local_files(report: Report, tmp_path: Path) -> None:
     index = write_page(report, tmp_path / "page")
     page = index.read_text()
-    figures = {"maps-0.png", "maps-1.png", "robust.png", "methods.png", "accuracy.png", "correlation.png"}
+    figures = {"maps-0.png", "maps-1.png", "class-images.png", "inversions.png", "robust.png", "methods.png",
+               "accuracy.png", "correlation.png"}
     assert {p.name for p in (tmp_path / "page").glob("*.png")} == figures
     refs = local_references(page)
     assert {r for r in refs if not r.startswith("#")} == figures
@@ -244,6 +253,22 @@ def test_missing_store_entries_give_a_note_not_a_crash(report: Report, tmp_path:
     store.path_of("figure_maps", report["cells"][0]["figure_maps_key"]).unlink()
     page = write_page(report, tmp_path / "partial").read_text()
     assert "1 maps entries were missing" in page and (tmp_path / "partial" / "maps-0.png").is_file()
+    store.path_of("synthesis", next(m["synthesis_key"] for m in report["models"] if "synthesis_key" in m)).unlink()
+    page = write_page(report, tmp_path / "drawn").read_text()
+    assert "The drawings of 1 models were missing from the store" in page and (tmp_path / "drawn" / "class-images.png").is_file()
+
+
+def test_the_drawings_figure_shows_each_drawing_models_classes_and_inversions(report: Report, tmp_path: Path) -> None:
+    from pytest_xai.report.figures import _drawings, drawings
+
+    store = ScoreStore(Path(report["config"]["cache_dir"]))
+    entries, missing = _drawings(report, store)
+    assert sorted(entries) == sorted(DRAWN) and missing == 0
+    assert [f.key for f in drawings(report, store, tmp_path)] == ["class-images", "inversions"]
+    for model in report["models"]:
+        model.pop("synthesis_key", None)
+    (figure,) = drawings(report, store, tmp_path / "none")
+    assert figure.file is None and "no class_image_accuracy cells (run --xai-metrics=synthesis)" in figure.caption
 
 
 def test_figures_that_need_more_say_why(report: Report, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from pytest_xai.benchmarks.base import ImageSet, LoadedModel
     from pytest_xai.metrics.base import Metric
+    from pytest_xai.metrics.synthesis import ClassImageAccuracy
 
 
 def thread_count(requested: int | None) -> int:
@@ -143,10 +144,38 @@ class Engine:
                     self.progress(label, lo + x.shape[0], len(image_set))
         return torch.cat(chunks)
 
+    def drawings(self, model: str, metric: "ClassImageAccuracy") -> str:
+        """Store ``model``'s drawings for the report's figures, made with ``metric``'s recipe:
+        class images of its first SYNTHESIS_CLASSES classes (noise seeds ``metric.noise_seed`` +
+        the class) and inversions of its figure images; returns the entry's digest."""
+        import torch
+
+        from pytest_xai.report.figure_entries import FIGURE_IMAGES, SYNTHESIS_CLASSES, store_synthesis
+        from pytest_xai.synthesis import class_images, inversions
+
+        image_set = self.inputs.cell_images(model, FIGURE_IMAGES)[0]
+        classes = torch.arange(min(SYNTHESIS_CLASSES, len(self.inputs.benchmark.class_names)))
+        key = {**self.inputs.model_key(model), "data": image_set.sha256(), "classes": len(classes),
+               "metric_params": metric.params(), "code": metric.code_digest()}
+
+        def draw() -> dict[str, "torch.Tensor"]:
+            loaded = self.inputs.model(model)[0]
+            size = tuple(image_set.images.shape[-2:])
+            seeds = [metric.noise_seed + i for i in range(max(len(classes), len(image_set)))]
+            return {"classes": classes,
+                    "class_images": class_images(loaded, classes, seeds[:len(classes)], size, metric.eps,
+                                                 metric.step_size, metric.steps),
+                    "inversions": inversions(loaded, image_set.images, seeds[:len(image_set)])}
+
+        return store_synthesis(self.store, key, draw)
+
     def scores(self, model: str, method: Method, metric: "Metric", n: int) -> Scores:
         """Per-image scores of ``metric`` on the maps of (model, method) for the first ``n`` images."""
         key = {**self.maps_key(model, method, n), "metric": metric.name, "metric_params": metric.params(),
                "metric_code": metric.code_digest()}
+        judges = self.inputs.judges(model) if metric.needs_judges else ()
+        if judges:
+            key["judges"] = {name: self.inputs.model_key(name)["weights"] for name in judges}
 
         def compute() -> bytes:
             import torch
@@ -169,6 +198,8 @@ class Engine:
                     return self.explain(other, method, images, label)
 
                 extra["explain"] = explain
+            if metric.needs_judges:
+                extra["judges"] = [self.inputs.model(name)[0] for name in judges]
             with torch.no_grad():
                 values = metric.score(loaded, loaded.normalize(image_set.images.to(device)),
                                       image_set.labels.to(device), maps.to(device),

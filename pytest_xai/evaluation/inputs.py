@@ -137,6 +137,13 @@ class Inputs:
         has_pair = {self.models[m].training for m in pair} == {"vanilla", "robust"}
         return pair if has_pair else (model,)
 
+    def judges(self, model: str) -> tuple[str, ...]:
+        """The models that judge ``model``'s class images: every model of the benchmark of
+        another architecture, whatever the run selected (so a score does not depend on the
+        selection), in registration order."""
+        arch = self.models[model].arch
+        return tuple(e.name for e in self.models if e.obj.arch != arch)
+
     def predictions(self, model: str, image_set: "ImageSet") -> tuple["torch.Tensor", "torch.Tensor"]:
         """The model's predicted classes [N] and softmax probability of the true class [N]."""
         import torch

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import torch
 
     from pytest_xai.claims.base import Claim, ScoreTable
+    from pytest_xai.metrics.base import Metric
 
 
 def cell_failure(record: dict[str, Any]) -> str | None:
@@ -89,7 +90,7 @@ class Evaluator:
         maps_key = engine.maps_key(cell.model, method, n)
         record.update({
             "n": len(image_set), "mean": _mean(values), "std": _std(values), "median": _median(values),
-            "aggregate": scores.aggregate, "scores": values, "model_info": inputs.model_info(cell.model),
+            "aggregate": scores.aggregate, "scores": values, "model_info": self._model_info(cell.model, metric),
             "seconds_per_image": scores.map_seconds / max(len(values), 1), "cached": scores.cached,
             "maps_key": key_digest(maps_key),
             "figure_maps_key": store_figure_maps(engine.store, maps_key,
@@ -104,6 +105,15 @@ class Evaluator:
                 params=(record["method_params"], record["metric_params"])),
         })
         return record
+
+    def _model_info(self, model: str, metric: "Metric") -> dict[str, Any]:
+        """What the report says of the model; a class-image cell adds the model's drawings."""
+        from pytest_xai.metrics.synthesis import ClassImageAccuracy
+
+        info = self.inputs.model_info(model)
+        if isinstance(metric, ClassImageAccuracy):
+            info = {**info, "synthesis_key": self.engine.drawings(model, metric)}
+        return info
 
     def claim_table(self, claim: "Claim", grid: Grid) -> tuple["ScoreTable", list[tuple[str, str, str]]]:
         """``gather_table`` on this run's scores (computed through the store when missing)."""

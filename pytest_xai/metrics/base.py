@@ -49,6 +49,10 @@ class Metric:
     # takes ``explain(model, images01=None) -> maps``: the method's maps of a ``LoadedModel``
     # on the same images, or on ``images01`` ([0, 1] pixels, one per image, same labels).
     needs_explainer: ClassVar[bool] = False
+    # A metric that judges with other models (the class images of ``synthesis``) says so here,
+    # and ``score`` then takes ``judges``: every model of the benchmark of another
+    # architecture, loaded, in registration order.
+    needs_judges: ClassVar[bool] = False
     # A metric that ignores the map (a property of the model measured in every cell, such as
     # an attack's success) says so here: its cells get no comparison with a reference map.
     reads_maps: ClassVar[bool] = True

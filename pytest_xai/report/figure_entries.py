@@ -1,6 +1,7 @@
 """The score store's small entries for figures, written during a run and read by the report's
-figures: the first FIGURE_IMAGES images of each model ("figure") and their maps for each
-(model, method) ("figure_maps"), so that a report's page never reads whole maps entries."""
+figures: the first FIGURE_IMAGES images of each model ("figure"), their maps for each
+(model, method) ("figure_maps"), so that a report's page never reads whole maps entries, and
+the images a model draws ("synthesis": class images and inversions of its figure images)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from pytest_xai.benchmarks.base import ImageSet
 
 FIGURE_IMAGES = 4
+SYNTHESIS_CLASSES = 10      # class images drawn for the figure: of the first classes
 
 
 def store_figure_images(store: ScoreStore, version: str, image_set: "ImageSet") -> str:
@@ -52,8 +54,25 @@ def store_figure_maps(store: ScoreStore, maps_key: dict[str, Any], maps: Callabl
     return key_digest(key)
 
 
+def store_synthesis(store: ScoreStore, key: dict[str, Any], draw: Callable[[], dict[str, "torch.Tensor"]]) -> str:
+    """Store a model's drawings for the figures, ``draw()`` -> {"classes": [K] labels,
+    "class_images": [K, 3, H, W], "inversions": [FIGURE_IMAGES, 3, H, W]} in [0, 1] (called
+    only when the entry is new), as uint8; returns its digest (a model's ``synthesis_key``)."""
+    import torch
+
+    def compute() -> bytes:
+        drawn = draw()
+        buffer = io.BytesIO()
+        torch.save({"classes": drawn["classes"],
+                    **{k: (drawn[k] * 255).round().to(torch.uint8) for k in ("class_images", "inversions")}}, buffer)
+        return buffer.getvalue()
+
+    store.get_or_compute("synthesis", key, compute)
+    return key_digest(key)
+
+
 def read_entry(store: ScoreStore, kind: str, digest: str | None) -> dict[str, Any] | None:
-    """A figure entry ("figure" or "figure_maps") as stored, None when it is not in the store."""
+    """A figure entry ("figure", "figure_maps" or "synthesis") as stored, None when it is not in the store."""
     import torch
 
     payload = store.read(kind, digest) if digest else None

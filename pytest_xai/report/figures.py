@@ -138,6 +138,70 @@ def map_grids(report: Report, store: ScoreStore, out_dir: Path) -> list[Figure]:
             for k, image_id in enumerate(ids)]
 
 
+# -- What the models draw (Boychev 2023) ----------------------------------------------
+def _drawings(report: Report, store: ScoreStore) -> tuple[dict[str, dict[str, Any]], int]:
+    """Model -> its "synthesis" entry, for the models whose class-image cells drew one, and how
+    many such entries were missing from the store."""
+    keys = {m["name"]: m["synthesis_key"] for m in report["models"] if m.get("synthesis_key")}
+    entries = {name: read_entry(store, "synthesis", digest) for name, digest in keys.items()}
+    return {name: e for name, e in entries.items() if e is not None}, sum(e is None for e in entries.values())
+
+
+def _image_grid(rows: dict[str, list[tuple[str, Any]]], out_dir: Path, name: str) -> str:
+    """A grid of images: one row per model (its name on the left), each cell titled."""
+    width = max(len(cells) for cells in rows.values())
+    fig = _new(1.0 * width + 0.8, 1.05 * len(rows) + 0.3)
+    axes = fig.subplots(len(rows), width, squeeze=False)
+    for r, (model, cells) in enumerate(rows.items()):
+        for c in range(width):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(cells):
+                ax.set_visible(False)
+                continue
+            title, pixels = cells[c]
+            ax.imshow(pixels)
+            if r == 0 or title != rows[next(iter(rows))][c][0]:
+                ax.set_title(title, fontsize=8)
+            if c == 0:
+                ax.set_ylabel(model, fontsize=9)
+    return _save(fig, out_dir, name)
+
+
+def drawings(report: Report, store: ScoreStore, out_dir: Path) -> list[Figure]:
+    """The class images each model drew from noise and its inversions of its figure images."""
+    entries, missing = _drawings(report, store)
+    if not entries:
+        reason = (f"the score store {store.root} lacks them ({missing} entries)" if missing else
+                  "the report has no class_image_accuracy cells (run --xai-metrics=synthesis)")
+        return [Figure("class-images", "Class images and inversions", None, f"Not drawn: {reason}.", "models")]
+    names_of = report["config"].get("class_names") or []
+    images = _figure_images(report, store)
+    ids = {m["name"]: (m.get("image_ids") or [])[:FIGURE_IMAGES] for m in report["models"]}
+
+    def pixels(tensor: Any) -> Any:
+        return tensor.permute(1, 2, 0).numpy()
+
+    classes = {model: [(names_of[int(c)] if int(c) < len(names_of) else str(int(c)), pixels(e["class_images"][i]))
+                       for i, c in enumerate(e["classes"])] for model, e in entries.items()}
+    inverted = {model: [cell for k, image_id in enumerate(ids[model][:len(e["inversions"])]) if image_id in images
+                        for cell in (("image", images[image_id][0]), ("inversion", pixels(e["inversions"][k])))]
+                for model, e in entries.items()}
+    note = f" The drawings of {missing} models were missing from the store." if missing else ""
+    figures = [Figure("class-images", "Class images drawn by each model",
+                      _image_grid(classes, out_dir, "class-images.png"),
+                      "Rows: models; columns: one class each, the image the model drew from coarse noise by "
+                      "gradient ascent on the class's logit within an L2 ball (pytest_xai.synthesis; class_image_"
+                      f"accuracy judges such images with the models of other architectures).{note}", "models")]
+    if any(inverted.values()):
+        figures.append(Figure("inversions", "Representation inversion",
+                              _image_grid({m: c for m, c in inverted.items() if c}, out_dir, "inversions.png"),
+                              "Rows: models; pairs of columns: one of the model's first evaluation images, then the "
+                              "image drawn from noise to match its penultimate features.", "models"))
+    return figures
+
+
 # -- Fig. 2: vanilla vs robust ----------------------------------------------------
 def vanilla_vs_robust(report: Report, out_dir: Path) -> Figure:
     """Box plots of the per-image scores of vanilla vs robust models, per method group and metric."""
@@ -262,5 +326,5 @@ def correlation(report: Report, out_dir: Path) -> Figure:
 
 def draw_all(report: Report, out_dir: Path, store: ScoreStore) -> list[Figure]:
     """Every figure, drawn into ``out_dir``."""
-    return [*map_grids(report, store, out_dir), vanilla_vs_robust(report, out_dir), method_ranking(report, out_dir),
+    return [*map_grids(report, store, out_dir), *drawings(report, store, out_dir), vanilla_vs_robust(report, out_dir), method_ranking(report, out_dir),
             accuracy_vs_scores(report, out_dir), correlation(report, out_dir)]

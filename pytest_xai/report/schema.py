@@ -70,6 +70,7 @@ class ModelEntry(TypedDict):
     accuracy: NotRequired[float | None]
     confidence: NotRequired[list[float]]  # per image: softmax probability of the label
     figure_key: NotRequired[str]         # store entry "figure": the first images, for figures
+    synthesis_key: NotRequired[str]      # store entry "synthesis": class images and inversions it drew
 
 
 class Reference(TypedDict):

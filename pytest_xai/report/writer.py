@@ -61,7 +61,7 @@ def build_report(config: RunConfig, models: list[dict[str, Any]], cells: list[di
         cell = dict(cell)
         info = cell.pop("model_info", None)
         if info is not None:
-            infos.setdefault(cell["model"], info)
+            infos.setdefault(cell["model"], {}).update(info)
         clean_cells.append(cast(CellRecord, cell))
     return cast(Report, _plain({
         "schema": SCHEMA,
