@@ -1,7 +1,11 @@
 """Images a classifier draws (Santurkar et al. 2019, the recipe Boychev 2023 uses to show what
-robust models have learnt): **class images**, by gradient ascent on one class's logit from
-noise, and **representation inversion**, by matching a test image's penultimate features from
-noise. Robust models draw recognisable objects; vanilla ones, patterns only they respond to.
+robust models have learnt): **class images**, by gradient ascent on one class's log-probability
+from noise, and **representation inversion**, by matching a test image's penultimate features
+from noise. Robust models draw recognisable objects; vanilla ones, patterns only they respond
+to. The objective is the robustness library's (its generation example descends the targeted
+cross-entropy): raising the class's logit alone can raise every logit, and leaves the drawing
+another class to the model itself. The image is the last iterate (the library can keep the
+best one).
 
 Both walk in [0, 1] pixel space by L2-normalised gradient steps (as PGD-L2 does), projected
 onto an L2 ball around the starting noise and onto the image box. Budgets are stated at
@@ -71,21 +75,23 @@ def _walk(start: "torch.Tensor", objective: "Callable[[torch.Tensor], torch.Tens
 
 def class_images(model: "LoadedModel", classes: "torch.Tensor", seeds: Sequence[int], size: tuple[int, int],
                  eps_224: float = CLASS_EPS_224, step_224: float = CLASS_STEP_224,
-                 steps: int = CLASS_STEPS) -> "torch.Tensor":
+                 steps: int = CLASS_STEPS, start: "torch.Tensor | None" = None) -> "torch.Tensor":
     """One image per entry of ``classes`` ([N] long), [N, 3, H, W] in [0, 1]: the noise of its
-    seed moved up the class's logit within an L2 ball of ``eps_224`` (at 224 px, scaled)."""
+    seed (or ``start``, [N, 3, H, W]) moved up the class's log-probability within an L2 ball of
+    ``eps_224`` (at 224 px, scaled)."""
     h, w = size
-    start = noise((3, h, w), seeds).to(model.device)
+    start = (noise((3, h, w), seeds) if start is None else start).to(model.device)
     targets = classes.to(model.device)
 
-    def logit(x: "torch.Tensor") -> "torch.Tensor":
-        return model(model.normalize(x)).gather(1, targets[:, None])[:, 0]
+    def log_probability(x: "torch.Tensor") -> "torch.Tensor":
+        return model(model.normalize(x)).log_softmax(1).gather(1, targets[:, None])[:, 0]
 
-    return _walk(start, logit, scaled(eps_224, h, w), scaled(step_224, h, w), steps).cpu()
+    return _walk(start, log_probability, scaled(eps_224, h, w), scaled(step_224, h, w), steps).cpu()
 
 
-def penultimate_layer(net: "nn.Module") -> "nn.Module":
-    """The network's last ``nn.Linear`` (its classifier): its input is the representation."""
+def classifier_layer(net: "nn.Module") -> "nn.Module":
+    """The network's last registered ``nn.Linear``, taken as its classifier: its input is the
+    representation (the penultimate features)."""
     from torch import nn
 
     linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
@@ -97,11 +103,13 @@ def penultimate_layer(net: "nn.Module") -> "nn.Module":
 def representation(model: "LoadedModel", images01: "torch.Tensor") -> "torch.Tensor":
     """The penultimate features [N, D] of ``images01`` (the input of the last linear layer)."""
     captured: list["torch.Tensor"] = []
-    hook = penultimate_layer(model.net).register_forward_hook(lambda _m, args, _out: captured.append(args[0]))
+    hook = classifier_layer(model.net).register_forward_hook(lambda _m, args, _out: captured.append(args[0]))
     try:
         model(model.normalize(images01))
     finally:
         hook.remove()
+    if not captured:
+        raise ValueError(f"the last nn.Linear of {type(model.net).__name__} is not used in its forward pass")
     return captured[-1].flatten(1)
 
 

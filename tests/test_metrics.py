@@ -800,6 +800,20 @@ def test_class_image_accuracy_is_the_share_of_judges_that_name_the_label():
         metric.score(model, images, targets, torch.rand(4, 8, 8), torch.zeros(4, 4, dtype=torch.long))
 
 
+def test_the_judges_see_the_drawing_not_the_image():
+    """The model judging its own class images recognises them (60 ascent steps on the class's
+    log-probability make it the answer), whatever the evaluation images show."""
+    torch.manual_seed(0)
+    linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 3)).eval()
+    model = LoadedModel(spec=smoke_pair().spec, net=linear, device=torch.device("cpu"))
+    images, targets = model.normalize(torch.rand(6, 3, 8, 8)), torch.tensor([0, 1, 2, 0, 1, 2])
+    with torch.no_grad():
+        assert (model(images).argmax(1) != targets).any()            # the images alone would not score 1
+    scores = ClassImageAccuracy(eps=400.0, step_size=40.0).score(
+        model, images, targets, torch.rand(6, 8, 8), torch.zeros(6, 4, dtype=torch.long), judges=[model])
+    assert scores.tolist() == [1.0] * 6
+
+
 @FAST
 @given(st.lists(st.integers(0, 2), min_size=1, max_size=5), st.lists(st.integers(0, 2), min_size=1, max_size=4),
        st.integers(0, 2**16))

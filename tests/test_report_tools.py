@@ -113,3 +113,21 @@ def test_cell_check_compares_like_with_like_only() -> None:
     assert compare_cell(base, worse, IDS, True, 0.01, params=({"n_masks": 8000}, {}))["worse"] is True
     other = compare_cell(base, worse, IDS, True, 0.01, params=({"n_masks": 200}, {}))
     assert other["worse"] is False and "other parameters" in other["note"]
+
+
+def test_merge_keeps_what_any_shard_measured_of_a_model() -> None:
+    """A model's class-image drawings (``synthesis_key``) come from the shard that ran its
+    class-image cells; another shard's entry of the same model must not drop them."""
+    from pytest_xai.report.merge import merge_reports
+    from pytest_xai.session import base_registry
+
+    ids = ["a", "b"]
+    cells = [factories.cell("smoke-gap", "gradient", metric, [0.5, 0.5], index=i)
+             for i, metric in enumerate(("pointing_game", "class_image_accuracy"))]
+    drawn = factories.model("smoke-gap", ids, synthesis_key="d" * 64)
+    first = factories.report(cells[:1], ids, shard="1/2", metrics=["pointing_game", "class_image_accuracy"])
+    second = factories.report(cells[1:], ids, models=[drawn], shard="2/2",
+                              metrics=["pointing_game", "class_image_accuracy"])
+    for shards in ([first, second], [second, first]):
+        (model,) = merge_reports(shards, base_registry())["models"]
+        assert model["synthesis_key"] == "d" * 64

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -267,6 +268,10 @@ def test_the_drawings_figure_shows_each_drawing_models_classes_and_inversions(re
     assert [f.key for f in drawings(report, store, tmp_path)] == ["class-images", "inversions"]
     for model in report["models"]:
         model.pop("synthesis_key", None)
+    from pytest_xai.report.figures import _image_grid
+
+    pixel = np.zeros((2, 2, 3))     # a first row shorter than the next (fewer inversions) is drawn
+    assert _image_grid({"a": [("x", pixel)], "b": [("x", pixel), ("y", pixel)]}, tmp_path, "grid.png") == "grid.png"
     (figure,) = drawings(report, store, tmp_path / "none")
     assert figure.file is None and "no class_image_accuracy cells (run --xai-metrics=synthesis)" in figure.caption
 

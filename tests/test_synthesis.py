@@ -15,7 +15,7 @@ from pytest_xai.report.figure_entries import read_entry
 from pytest_xai.selection import Cell
 from pytest_xai.settings import XaiConfig
 from pytest_xai.scaling import scaled
-from pytest_xai.synthesis import class_images, inversions, noise, penultimate_layer, representation
+from pytest_xai.synthesis import class_images, inversions, noise, classifier_layer, representation
 
 
 def tiny(seed: int = 0) -> LoadedModel:
@@ -35,7 +35,7 @@ def test_noise_is_coarse_per_seed_and_within_the_image_box():
     assert (first[:, :, :, 1:] - first[:, :, :, :-1]).abs().max() < 0.5   # smooth: neighbours differ little
 
 
-def test_class_images_climb_the_logit_within_the_ball_around_the_noise():
+def test_class_images_climb_the_class_probability_within_the_ball_around_the_noise():
     model, classes, seeds = tiny(), torch.tensor([0, 1, 2, 1]), [1, 2, 3, 4]
     start = noise((3, 12, 12), seeds)
     drawn = class_images(model, classes, seeds, (12, 12), eps_224=40.0, step_224=1.0, steps=20)
@@ -43,8 +43,8 @@ def test_class_images_climb_the_logit_within_the_ball_around_the_noise():
     assert drawn.min() >= 0 and drawn.max() <= 1
     assert ((drawn - start).flatten(1).norm(dim=1) <= eps + 1e-5).all()
     with torch.no_grad():
-        before = model(model.normalize(start)).gather(1, classes[:, None])
-        after = model(model.normalize(drawn)).gather(1, classes[:, None])
+        before = model(model.normalize(start)).softmax(1).gather(1, classes[:, None])
+        after = model(model.normalize(drawn)).softmax(1).gather(1, classes[:, None])
     assert (after > before).all()
     alone = class_images(model, classes[1:2], seeds[1:2], (12, 12), eps_224=40.0, step_224=1.0, steps=20)
     torch.testing.assert_close(alone, drawn[1:2])      # the batch does not change an image
@@ -63,11 +63,11 @@ def test_inversion_moves_the_noise_towards_the_images_representation():
 
 def test_the_representation_is_the_input_of_the_last_linear_layer():
     model = tiny()
-    assert penultimate_layer(model.net) is model.net[4]
+    assert classifier_layer(model.net) is model.net[4]
     images = torch.rand(1, 3, 8, 8)
     assert representation(model, images).shape == (1, 16)
     with pytest.raises(ValueError, match="no nn.Linear"):
-        penultimate_layer(torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1)))
+        classifier_layer(torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1)))
 
 
 def test_a_class_image_cell_is_judged_by_the_other_architectures_and_stores_the_drawings(tmp_path: Path) -> None:
@@ -87,3 +87,41 @@ def test_a_class_image_cell_is_judged_by_the_other_architectures_and_stores_the_
     assert entry["inversions"].shape[0] == 3                               # the figure images it has
     other = evaluator.evaluate(Cell(1, "smoke-gap", "gradcam", "class_image_accuracy"))
     assert other["scores"] == record["scores"]                             # the method does not matter
+
+
+def test_a_benchmark_of_one_architecture_skips_its_class_image_cells(tmp_path: Path) -> None:
+    from functools import partial
+
+    from pytest_xai.benchmarks.base import Benchmark
+    from pytest_xai.benchmarks.smoke import images as smoke_data
+    from pytest_xai.benchmarks.smoke import models as smoke_models
+
+    registry = Registry()
+    registry.add_benchmark(Benchmark(name="lone", description="smoke images", load=smoke_data.load,
+                                     class_names=smoke_data.CLASS_NAMES, default_images=2, default_subset="random"))
+    registry.add_model(ModelSpec(name="gap", benchmark="lone", arch="gap", training="untrained",
+                                 loader=partial(smoke_models.build, "smoke-gap"), weights="random init"))
+    register_builtins(registry)
+    cfg = XaiConfig(models="all", methods="gradient", metrics="synthesis", claims="all", benchmark="lone",
+                    device="cpu", profile="fast", subset="random", images=2, seed=0, report=tmp_path / "r.json",
+                    cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01)
+    record = Evaluator(registry, cfg, torch.device("cpu")).evaluate(Cell(0, "gap", "gradient", "class_image_accuracy"))
+    assert record["skip_reason"] == ("class_image_accuracy needs judges: the benchmark has no model of another "
+                                     "architecture than gap")
+
+
+def test_the_drawings_of_a_network_without_a_linear_classifier_have_no_inversions(tmp_path: Path) -> None:
+    from pytest_xai.metrics import ClassImageAccuracy
+
+    registry = Registry()
+    register_builtins(registry)
+    cfg = XaiConfig(models="all", methods="gradient", metrics="synthesis", claims="all", benchmark="smoke",
+                    device="cpu", profile="fast", subset="random", images=2, seed=0, report=tmp_path / "r.json",
+                    cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01)
+    evaluator = Evaluator(registry, cfg, torch.device("cpu"))
+    loaded = evaluator.inputs.model("smoke-gap")[0]
+    conv = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()).eval()
+    evaluator.inputs._models["smoke-gap"] = (LoadedModel(spec=loaded.spec, net=conv, device=loaded.device), "conv")
+    entry = read_entry(evaluator.engine.store, "synthesis",
+                       evaluator.engine.drawings("smoke-gap", ClassImageAccuracy(steps=2)))
+    assert entry["class_images"].shape[0] == 3 and entry["inversions"].shape[0] == 0

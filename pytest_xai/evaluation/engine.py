@@ -147,25 +147,31 @@ class Engine:
     def drawings(self, model: str, metric: "ClassImageAccuracy") -> str:
         """Store ``model``'s drawings for the report's figures, made with ``metric``'s recipe:
         class images of its first SYNTHESIS_CLASSES classes (noise seeds ``metric.noise_seed`` +
-        the class) and inversions of its figure images; returns the entry's digest."""
+        the class) and inversions of its figure images (none for a network whose classifier is
+        not a linear layer); returns the entry's digest."""
         import torch
 
         from pytest_xai.report.figure_entries import FIGURE_IMAGES, SYNTHESIS_CLASSES, store_synthesis
+        from pytest_xai.store import source_digest
         from pytest_xai.synthesis import class_images, inversions
 
         image_set = self.inputs.cell_images(model, FIGURE_IMAGES)[0]
         classes = torch.arange(min(SYNTHESIS_CLASSES, len(self.inputs.benchmark.class_names)))
         key = {**self.inputs.model_key(model), "data": image_set.sha256(), "classes": len(classes),
-               "metric_params": metric.params(), "code": metric.code_digest()}
+               "metric_params": metric.params(),
+               "code": metric.code_digest() + source_digest(Engine.drawings) + source_digest(store_synthesis)}
 
         def draw() -> dict[str, "torch.Tensor"]:
             loaded = self.inputs.model(model)[0]
             size = tuple(image_set.images.shape[-2:])
             seeds = [metric.noise_seed + i for i in range(max(len(classes), len(image_set)))]
-            return {"classes": classes,
-                    "class_images": class_images(loaded, classes, seeds[:len(classes)], size, metric.eps,
-                                                 metric.step_size, metric.steps),
-                    "inversions": inversions(loaded, image_set.images, seeds[:len(image_set)])}
+            drawn = class_images(loaded, classes, seeds[:len(classes)], size, metric.eps, metric.step_size,
+                                 metric.steps)
+            try:
+                inverted = inversions(loaded, image_set.images, seeds[:len(image_set)])
+            except ValueError:      # no linear classifier: no representation to invert
+                inverted = drawn[:0]
+            return {"classes": classes, "class_images": drawn, "inversions": inverted}
 
         return store_synthesis(self.store, key, draw)
 
@@ -175,7 +181,7 @@ class Engine:
                "metric_code": metric.code_digest()}
         judges = self.inputs.judges(model) if metric.needs_judges else ()
         if judges:
-            key["judges"] = {name: self.inputs.model_key(name)["weights"] for name in judges}
+            key["judges"] = {name: self.inputs.model_key(name) for name in judges}
 
         def compute() -> bytes:
             import torch

@@ -82,6 +82,9 @@ class Evaluator:
         reason = method.applies_to(spec)
         if reason is not None:
             return {**record, "skip_reason": f"{cell.method} does not apply: {reason}"}
+        if metric.needs_judges and not inputs.judges(cell.model):
+            return {**record, "skip_reason": f"{cell.metric} needs judges: the benchmark has no model of another "
+                                             f"architecture than {spec.arch}"}
         n = inputs.image_count(method, metric)
         scores = engine.scores(cell.model, method, metric, n)
         reference = reference_for(metric.tags) if metric.reads_maps else None

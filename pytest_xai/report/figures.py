@@ -162,7 +162,8 @@ def _image_grid(rows: dict[str, list[tuple[str, Any]]], out_dir: Path, name: str
                 continue
             title, pixels = cells[c]
             ax.imshow(pixels)
-            if r == 0 or title != rows[next(iter(rows))][c][0]:
+            first = rows[next(iter(rows))]
+            if r == 0 or c >= len(first) or title != first[c][0]:    # a title only where it changes
                 ax.set_title(title, fontsize=8)
             if c == 0:
                 ax.set_ylabel(model, fontsize=9)
@@ -192,7 +193,7 @@ def drawings(report: Report, store: ScoreStore, out_dir: Path) -> list[Figure]:
     figures = [Figure("class-images", "Class images drawn by each model",
                       _image_grid(classes, out_dir, "class-images.png"),
                       "Rows: models; columns: one class each, the image the model drew from coarse noise by "
-                      "gradient ascent on the class's logit within an L2 ball (pytest_xai.synthesis; class_image_"
+                      "gradient ascent on the class's log-probability within an L2 ball (pytest_xai.synthesis; class_image_"
                       f"accuracy judges such images with the models of other architectures).{note}", "models")]
     if any(inverted.values()):
         figures.append(Figure("inversions", "Representation inversion",

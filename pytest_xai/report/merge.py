@@ -58,8 +58,10 @@ def merge_reports(reports: list[Report], registry: Registry, names: list[str] | 
             if key in cells:
                 raise MergeError(f"cell {'-'.join(key)} is in two reports (the second is {name})")
             cells[key] = cell
-        for model in report["models"]:
-            if model.get("image_ids") is not None or model["name"] not in models:
+        for model in report["models"]:     # what a shard measured of a model adds to the entry
+            if model.get("image_ids") is not None:
+                models[model["name"]] = {**models.get(model["name"], {}), **model}
+            elif model["name"] not in models:
                 models[model["name"]] = model
     config = {**reports[0]["config"], "shard": None}
     devices = {r["environment"].get("device") for r in reports if r["environment"].get("device")}
