@@ -86,7 +86,8 @@ def test_a_class_image_cell_is_judged_by_the_other_architectures_and_stores_the_
     assert entry["class_images"].shape == (3, 3, 32, 32) and entry["class_images"].dtype == torch.uint8
     assert entry["inversions"].shape[0] == 3                               # the figure images it has
     other = evaluator.evaluate(Cell(1, "smoke-gap", "gradcam", "class_image_accuracy"))
-    assert other["scores"] == record["scores"]                             # the method does not matter
+    assert other["scores"] == record["scores"] and other["cached"]         # the method does not matter: once a model
+    assert "maps_key" not in record and not (tmp_path / "c" / "maps").exists()    # and no maps computed
 
 
 def test_a_benchmark_of_one_architecture_skips_its_class_image_cells(tmp_path: Path) -> None:

@@ -99,10 +99,15 @@ class Engine:
         """The registered metric with the run's profile applied."""
         return self.registry.metrics[name].with_profile(self.profile)
 
+    def images_key(self, model: str, n: int) -> dict[str, Any]:
+        """What anything computed on ``model``'s first ``n`` images depends on."""
+        return {**self.inputs.model_key(model), "data": self.inputs.cell_images(model, n)[1],
+                "seed": self.inputs.cfg.seed}
+
     def maps_key(self, model: str, method: Method, n: int) -> dict[str, Any]:
         """What the maps of ``method`` on ``model``'s first ``n`` images depend on."""
-        return {**self.inputs.model_key(model), "data": self.inputs.cell_images(model, n)[1], "method": method.name,
-                "params": method.params(), "code": method.code_digest(), "seed": self.inputs.cfg.seed}
+        return {**self.images_key(model, n), "method": method.name, "params": method.params(),
+                "code": method.code_digest()}
 
     def maps(self, model: str, method: Method, n: int) -> tuple["torch.Tensor", float, bool]:
         """Maps [N, H, W] of the first ``n`` images (CPU float32), seconds it took to compute
@@ -176,9 +181,11 @@ class Engine:
         return store_synthesis(self.store, key, draw)
 
     def scores(self, model: str, method: Method, metric: "Metric", n: int) -> Scores:
-        """Per-image scores of ``metric`` on the maps of (model, method) for the first ``n`` images."""
-        key = {**self.maps_key(model, method, n), "metric": metric.name, "metric_params": metric.params(),
-               "metric_code": metric.code_digest()}
+        """Per-image scores of ``metric`` on the maps of (model, method) for the first ``n`` images;
+        a metric that does not read the method (``Metric.reads_method``) is computed once per
+        model, without maps."""
+        base = self.maps_key(model, method, n) if metric.reads_method else self.images_key(model, n)
+        key = {**base, "metric": metric.name, "metric_params": metric.params(), "metric_code": metric.code_digest()}
         judges = self.inputs.judges(model) if metric.needs_judges else ()
         if judges:
             key["judges"] = {name: self.inputs.model_key(name) for name in judges}
@@ -186,9 +193,12 @@ class Engine:
         def compute() -> bytes:
             import torch
 
-            maps, seconds, _ = self.maps(model, method, n)
             loaded = self.inputs.model(model)[0]
             image_set = self.inputs.cell_images(model, n)[0]
+            if metric.reads_method:
+                maps, seconds, _ = self.maps(model, method, n)
+            else:       # the metric ignores them: placeholders of the right shape
+                maps, seconds = torch.zeros(image_set.images.shape[0], *image_set.images.shape[2:]), 0.0
             device = self.inputs.device
             extra: dict[str, Any] = {}
             if metric.reports_progress and self.progress is not None:

@@ -95,9 +95,10 @@ class Evaluator:
             "n": len(image_set), "mean": _mean(values), "std": _std(values), "median": _median(values),
             "aggregate": scores.aggregate, "scores": values, "model_info": self._model_info(cell.model, metric),
             "seconds_per_image": scores.map_seconds / max(len(values), 1), "cached": scores.cached,
-            "maps_key": key_digest(maps_key),
-            "figure_maps_key": store_figure_maps(engine.store, maps_key,
-                                                 lambda: engine.maps(cell.model, method, n)[0]),
+            **({} if not metric.reads_method else {   # a cell that computed no maps points at none
+                "maps_key": key_digest(maps_key),
+                "figure_maps_key": store_figure_maps(engine.store, maps_key,
+                                                     lambda: engine.maps(cell.model, method, n)[0])}),
             "method_group": method.group,
             **({} if reference is None else {"reference": reference_record(
                 reference.name, values, engine.scores(cell.model, reference, metric, n).values,

@@ -59,6 +59,12 @@ class Metric:
     #: budget field -> its cap under the ``fast`` profile (see ``profiles.with_fast_caps``)
     fast_caps: ClassVar[dict[str, int]] = {}
 
+    @property
+    def reads_method(self) -> bool:
+        """Whether the scores depend on the method: through its maps or by explaining. A
+        metric that does neither scores a model once for all its methods."""
+        return self.reads_maps or self.needs_explainer
+
     def with_profile(self, profile: str) -> "Metric":
         """This metric under ``profile``: ``paper`` leaves it as is, ``fast`` caps its budgets."""
         return with_fast_caps(self, profile, self.fast_caps)
