@@ -70,13 +70,21 @@ def test_the_representation_is_the_input_of_the_last_linear_layer():
         classifier_layer(torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1)))
 
 
-def test_a_class_image_cell_is_judged_by_the_other_architectures_and_stores_the_drawings(tmp_path: Path) -> None:
+def builtin_registry() -> Registry:
     registry = Registry()
     register_builtins(registry)
-    cfg = XaiConfig(models="all", methods="gradient", metrics="synthesis", claims="all", benchmark="smoke",
-                    device="cpu", profile="fast", subset="random", images=3, seed=0, report=tmp_path / "r.json",
+    return registry
+
+
+def class_image_evaluator(tmp_path: Path, registry: Registry, benchmark: str, images: int) -> Evaluator:
+    cfg = XaiConfig(models="all", methods="gradient", metrics="synthesis", claims="all", benchmark=benchmark,
+                    device="cpu", profile="fast", subset="random", images=images, seed=0, report=tmp_path / "r.json",
                     cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01)
-    evaluator = Evaluator(registry, cfg, torch.device("cpu"))
+    return Evaluator(registry, cfg, torch.device("cpu"))
+
+
+def test_a_class_image_cell_is_judged_by_the_other_architectures_and_stores_the_drawings(tmp_path: Path) -> None:
+    evaluator = class_image_evaluator(tmp_path, builtin_registry(), "smoke", images=3)
     assert evaluator.inputs.judges("smoke-gap") == ("smoke-flat",)
     record = evaluator.evaluate(Cell(0, "smoke-gap", "gradient", "class_image_accuracy"))
     assert record["n"] == 3 and set(record["scores"]) <= {0.0, 1.0}       # one judge: all or nothing
@@ -103,10 +111,8 @@ def test_a_benchmark_of_one_architecture_skips_its_class_image_cells(tmp_path: P
     registry.add_model(ModelSpec(name="gap", benchmark="lone", arch="gap", training="untrained",
                                  loader=partial(smoke_models.build, "smoke-gap"), weights="random init"))
     register_builtins(registry)
-    cfg = XaiConfig(models="all", methods="gradient", metrics="synthesis", claims="all", benchmark="lone",
-                    device="cpu", profile="fast", subset="random", images=2, seed=0, report=tmp_path / "r.json",
-                    cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01)
-    record = Evaluator(registry, cfg, torch.device("cpu")).evaluate(Cell(0, "gap", "gradient", "class_image_accuracy"))
+    record = class_image_evaluator(tmp_path, registry, "lone", images=2).evaluate(
+        Cell(0, "gap", "gradient", "class_image_accuracy"))
     assert record["skip_reason"] == ("class_image_accuracy needs judges: the benchmark has no model of another "
                                      "architecture than gap")
 
@@ -114,12 +120,7 @@ def test_a_benchmark_of_one_architecture_skips_its_class_image_cells(tmp_path: P
 def test_the_drawings_of_a_network_without_a_linear_classifier_have_no_inversions(tmp_path: Path) -> None:
     from pytest_xai.metrics import ClassImageAccuracy
 
-    registry = Registry()
-    register_builtins(registry)
-    cfg = XaiConfig(models="all", methods="gradient", metrics="synthesis", claims="all", benchmark="smoke",
-                    device="cpu", profile="fast", subset="random", images=2, seed=0, report=tmp_path / "r.json",
-                    cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01)
-    evaluator = Evaluator(registry, cfg, torch.device("cpu"))
+    evaluator = class_image_evaluator(tmp_path, builtin_registry(), "smoke", images=2)
     loaded = evaluator.inputs.model("smoke-gap")[0]
     conv = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()).eval()
     evaluator.inputs._models["smoke-gap"] = (LoadedModel(spec=loaded.spec, net=conv, device=loaded.device), "conv")

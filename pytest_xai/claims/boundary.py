@@ -8,7 +8,7 @@ from typing import Any
 
 from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, Claim, NotApplicable, Outcome, ScoreTable
 from pytest_xai.claims.paper import GRADIENT
-from pytest_xai.claims.twins import EFFECT_MARGIN, directional, present, robust_vs_vanilla
+from pytest_xai.claims.twins import EFFECT_MARGIN, robust_higher
 from pytest_xai.metrics.boundary import BoundaryAlignment
 from pytest_xai.metrics.concentration import Concentration
 from pytest_xai.metrics.localization import WSL, PointingGame
@@ -24,23 +24,14 @@ W2_METHODS = ("gradient",)      # the alignment ignores the method: one method's
 
 
 def w1_concentration(table: ScoreTable) -> Outcome:
-    methods = present(table, GRADIENT)
-    parts = {CONCENTRATION: robust_vs_vanilla(table, methods, CONCENTRATION, "greater", W1_ALPHA)}
-    verdict, why = directional(parts, W1_ALPHA)
-    part = parts[CONCENTRATION]
-    return Outcome(verdict=verdict, value=part["effect"], p_value=part["p"], details={"methods": methods, **parts},
-                   detectable_effect=part["detectable_effect"], why=why)
+    return robust_higher(table, GRADIENT, CONCENTRATION, W1_ALPHA)
 
 
 def w2_alignment(table: ScoreTable) -> Outcome:
     """Robust twins' boundary alignment against their vanilla twins' (pooled per image). The
     metric ignores the method, so the cells of one method, Gradient (the cheapest maps),
     carry every model's scores; pooling several methods would count each image again."""
-    parts = {ALIGNMENT: robust_vs_vanilla(table, present(table, W2_METHODS), ALIGNMENT, "greater", W2_ALPHA)}
-    verdict, why = directional(parts, W2_ALPHA)
-    part = parts[ALIGNMENT]
-    return Outcome(verdict=verdict, value=part["effect"], p_value=part["p"], details=parts,
-                   detectable_effect=part["detectable_effect"], why=why)
+    return robust_higher(table, W2_METHODS, ALIGNMENT, W2_ALPHA)
 
 
 def big_minus_ig(table: ScoreTable, metric: str) -> list[float]:

@@ -4,7 +4,7 @@ training: unveiling the robustness-interpretability connection" (images a model 
 from __future__ import annotations
 
 from pytest_xai.claims.base import Claim, Outcome, ScoreTable
-from pytest_xai.claims.twins import EFFECT_MARGIN, directional, present, robust_vs_vanilla
+from pytest_xai.claims.twins import EFFECT_MARGIN, robust_higher
 from pytest_xai.metrics.synthesis import ClassImageAccuracy
 
 SOURCE = "Boychev 2023"
@@ -17,11 +17,7 @@ def y1_class_images(table: ScoreTable) -> Outcome:
     """Robust twins' class-image accuracy against their vanilla twins' (pooled per image). The
     metric ignores the method, so the cells of one method, Gradient, carry every model's
     scores; pooling several methods would count each class image again."""
-    parts = {CLASS_IMAGES: robust_vs_vanilla(table, present(table, Y1_METHODS), CLASS_IMAGES, "greater", Y1_ALPHA)}
-    verdict, why = directional(parts, Y1_ALPHA)
-    part = parts[CLASS_IMAGES]
-    return Outcome(verdict=verdict, value=part["effect"], p_value=part["p"], details=parts,
-                   detectable_effect=part["detectable_effect"], why=why)
+    return robust_higher(table, Y1_METHODS, CLASS_IMAGES, Y1_ALPHA)
 
 
 SYNTHESIS_CLAIMS: tuple[Claim, ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from statistics import fmean
 from typing import Any
 
-from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, NotApplicable, ScoreTable
+from pytest_xai.claims.base import HOLDS, INCONCLUSIVE, NOT_HOLDS, NotApplicable, Outcome, ScoreTable
 from pytest_xai.stats import detectable_difference, equivalence_p
 
 
@@ -76,3 +76,15 @@ def directional(parts: dict[str, dict[str, Any]], alpha: float) -> tuple[str, st
         f"{metric}: effect {p['effect']:+.3f} not significant (p {p['p']:.2g}) on {p['n_vanilla']} vanilla and "
         f"{p['n_robust']} robust scores, which detect only effects >= {p['detectable_effect']:.3f} at alpha "
         f"{alpha} with 80 % power (more than the {EFFECT_MARGIN} that matters)" for metric, p in failed.items())
+
+
+def robust_higher(table: ScoreTable, methods: tuple[str, ...], metric: str, alpha: float) -> Outcome:
+    """The outcome of "robust twins score higher than vanilla ones under ``metric``", their
+    per-image scores pooled over the present ``methods``: one-sided Mann-Whitney U, verdict
+    by ``directional``."""
+    present_methods = present(table, methods)
+    parts = {metric: robust_vs_vanilla(table, present_methods, metric, "greater", alpha)}
+    verdict, why = directional(parts, alpha)
+    part = parts[metric]
+    return Outcome(verdict=verdict, value=part["effect"], p_value=part["p"],
+                   details={"methods": present_methods, **parts}, detectable_effect=part["detectable_effect"], why=why)
