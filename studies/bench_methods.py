@@ -2,15 +2,20 @@
 
     python -m studies.bench_methods [--benchmark smoke] [--model smoke-gap] [--images 4]
                                        [--methods gradient,rise] [--threads 1] [--device cpu]
+                                       [--batches 32,256] [--repeats 3]
 
 Prints one line per method and profile. The figure is the wall time of one
 ``explain`` call on a batch of ``--images`` images (after one warm-up call on one
-image), divided by the number of images.
+image), divided by the number of images (median of ``--repeats``). ``--batches`` times each method at each
+``batch_size`` (the images or masked copies a forward holds) instead of its own, and
+says how far its maps move from those at the first batch size.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import statistics
 import time
 
 
@@ -22,6 +27,8 @@ def main() -> None:
     parser.add_argument("--methods", default="all")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batches", default="", help="batch sizes to time each method at (default: its own)")
+    parser.add_argument("--repeats", type=int, default=1, help="timed calls per batch size, interleaved (median)")
     args = parser.parse_args()
 
     import torch
@@ -34,7 +41,8 @@ def main() -> None:
     registry = base_registry()
     spec = registry.models_of(args.benchmark)[args.model]
     device = torch.device(args.device)
-    model = LoadedModel(spec=spec, net=spec.loader().eval().to(device), device=device)
+    layout = torch.channels_last if spec.channels_last else torch.contiguous_format   # as a run loads it
+    model = LoadedModel(spec=spec, net=spec.loader().eval().to(device, memory_format=layout), device=device)
     data = registry.benchmarks[args.benchmark].load(args.images, 0)
     images, targets = model.normalize(data.images.to(device)), data.labels.to(device)
     print(f"{args.benchmark}/{args.model}, {args.images} images of {tuple(images.shape[2:])}, "
@@ -45,11 +53,22 @@ def main() -> None:
             if method.applies_to(spec) is not None:
                 print(f"{name:<22} {profile:<6} n/a ({method.applies_to(spec)})")
                 break
-            method.explain(model, images[:1], targets[:1], seed=0)
-            start = time.perf_counter()
-            method.explain(model, images, targets, seed=0)
-            seconds = (time.perf_counter() - start) / len(images)
-            print(f"{name:<22} {profile:<6} {seconds:9.4f} s/image  {method.params()}")
+            batches = [int(b) for b in args.batches.split(",") if b] or [method.batch_size]
+            variants = [dataclasses.replace(method, batch_size=batch) for batch in batches]
+            for variant in variants:
+                variant.explain(model, images[:1], targets[:1], seed=0)
+            seconds: dict[int, list[float]] = {batch: [] for batch in batches}
+            maps = {}
+            for _ in range(args.repeats):       # interleaved, so that a change of load hits every batch size
+                for variant in variants:
+                    start = time.perf_counter()
+                    maps[variant.batch_size] = variant.explain(model, images, targets, seed=0)
+                    seconds[variant.batch_size].append((time.perf_counter() - start) / len(images))
+            first = maps[batches[0]]
+            for variant in variants:
+                moved = float((maps[variant.batch_size] - first).abs().max() / first.abs().max().clamp_min(1e-12))
+                print(f"{name:<22} {profile:<6} {statistics.median(seconds[variant.batch_size]):9.4f} s/image  "
+                      f"max |maps - first batch's| / max {moved:.1e}  {variant.params()}")
             if not method.fast_caps:
                 break
 
