@@ -14,8 +14,11 @@ On the mini ``model``'s first CL-free test images (seed 0) with its Gradient map
 - WSL against wsolevaluation's per-threshold contour loop (transcribed): decisions equal
   (both on the maps tiled ``--tile`` times: a few images take milliseconds);
 - RISE against ``torchray.attribution.rise`` at each mask count of ``--rise`` on
-  ``--rise-images`` images: Spearman of the target class's maps (the two draw their masks
-  differently, so they agree only as far as two mask sets of that size do) and speed.
+  ``--rise-images`` images, both at TorchRay's default batch of 32 masked images per
+  forward and both at 256: Spearman of the target class's maps (the two draw their masks differently,
+  so they agree only as far as two mask sets of that size do), speed, and each one's share
+  of time inside forwards (both make N forwards per image, so that share bounds the
+  speed-up).
 
 EP against TorchRay's ``extremal_perturbation`` is ``python -m studies.ep_schedule``.
 """
@@ -33,6 +36,7 @@ import torch
 from scipy.stats import spearmanr
 
 from pytest_xai.benchmarks.mini import world as mini
+from pytest_xai.methods import RISE
 from pytest_xai.methods.base import configured
 from pytest_xai.metrics import WSL, Deletion, Insertion, PointingGame
 from pytest_xai.session import base_registry
@@ -130,13 +134,22 @@ def main() -> None:
 
         k = args.rise_images
         ours_method = dataclasses.replace(configured(registry.methods["rise"], model.spec, "paper"), n_masks=masks)
-        ours_t, ref_t, ours, ref = side_by_side(
-            lambda: explain(ours_method, model, x[:k], labels[:k]),
-            lambda: torch.stack([torchray_rise(model.net, x[i:i + 1], num_masks=masks)[0, int(labels[i])]
-                               for i in range(k)]), 1, k)
-        rho = statistics.fmean(float(spearmanr(o.flatten(), r.flatten()).statistic) for o, r in zip(ours, ref))
-        rows.append((f"rise {masks}", "torchray.attribution.rise, same mask count", ours_t, ref_t,
-                     f"Spearman of maps {rho:.2f} (mean over {k} images)"))
+        for batch in (32, 256):      # TorchRay's default batch, then a larger one, for both
+            method = dataclasses.replace(ours_method, batch_size=batch)
+
+            def reference(batch: int = batch) -> torch.Tensor:
+                return torch.stack([torchray_rise(model.net, x[i:i + 1], num_masks=masks, batch_size=batch)[0, int(labels[i])]
+                                    for i in range(k)])
+
+            def ours_run(method: RISE = method) -> torch.Tensor:
+                return explain(method, model, x[:k], labels[:k])
+
+            ours_t, ref_t, ours, ref = side_by_side(ours_run, reference, args.repeats, k)
+            rho = statistics.fmean(float(spearmanr(o.flatten(), r.flatten()).statistic) for o, r in zip(ours, ref))
+            shares = (forward_share(model, ours_run), forward_share(model, reference))
+            rows.append((f"rise {masks}", f"torchray.attribution.rise, same masks, batch {batch}", ours_t, ref_t,
+                         f"Spearman of maps {rho:.2f} (mean over {k} images); in forwards: ours {shares[0]:.0%}, "
+                         f"TorchRay {shares[1]:.0%}"))
 
     print(f"mini {args.model}, {n} test images of seed 0 ({args.repeats} interleaved repeats, median):")
     print(f"{'engine':<14} {'reference':<50} {'ours s/img':>11} {'ref s/img':>10} {'speed-up':>9}  agreement")
