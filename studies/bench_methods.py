@@ -6,9 +6,9 @@
 
 Prints one line per method and profile. The figure is the wall time of one
 ``explain`` call on a batch of ``--images`` images (after one warm-up call on one
-image), divided by the number of images (median of ``--repeats``). ``--batches`` times each method at each
-``batch_size`` (the images or masked copies a forward holds) instead of its own, and
-says how far its maps move from those at the first batch size.
+image), divided by the number of images (median of ``--repeats``). ``--batches``
+times each method at each ``batch_size`` (the images or masked copies a forward
+holds) instead of its own, and says how far its maps move from those at the first.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ On the mini ``model``'s first CL-free test images (seed 0) with its Gradient map
   (both on the maps tiled ``--tile`` times: a few images take milliseconds);
 - RISE against ``torchray.attribution.rise`` at each mask count of ``--rise`` on
   ``--rise-images`` images, both at TorchRay's default batch of 32 masked images per
-  forward and both at 256: Spearman of the target class's maps (the two draw their masks differently,
-  so they agree only as far as two mask sets of that size do), speed, and each one's share
-  of time inside forwards (both make N forwards per image, so that share bounds the
-  speed-up).
+  forward and both at 256: Spearman of the target class's maps (the two draw their
+  masks differently, so they agree only as far as two mask sets of that size do),
+  speed, and each one's share of time inside forwards (both make N forwards per image,
+  so that share bounds the speed-up).
 
 EP against TorchRay's ``extremal_perturbation`` is ``python -m studies.ep_schedule``.
 """
