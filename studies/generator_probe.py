@@ -66,7 +66,7 @@ def _range(text: str) -> tuple[int, int]:
 
 
 WORLD_OPTIONS = ("digit", "stroke", "version", "distractors", "letters", "context", "texture", "presence",
-                 "fidelity", "inside", "texture_cell", "null_patch", "blur")
+                 "fidelity", "inside", "texture_cell", "ring", "null_patch", "blur")
 
 
 def world_from(args: argparse.Namespace) -> mini.World:
@@ -82,6 +82,8 @@ def world_from(args: argparse.Namespace) -> mini.World:
         fields["texture_cell"] = args.texture_cell
     if args.blur:
         fields["background_blur"] = args.blur
+    if args.ring:
+        fields["texture_ring"] = _range(args.ring)
     # A private version keeps the variant's images (and cached training data) apart from the shipped ones.
     version = args.version or 900 + zlib.crc32(repr(sorted(fields.items())).encode()) % 10_000
     return mini.World(version=version, **fields)
@@ -155,6 +157,7 @@ def main() -> None:
     parser.add_argument("--fidelity", type=float, default=1.0, help="chance that the texture is the label's")
     parser.add_argument("--inside", action="store_true", help="the texture covers the digit's box too")
     parser.add_argument("--texture-cell", type=_positive, default=1, help="px per cell of the texture's tile")
+    parser.add_argument("--ring", help="GAP-WIDTH: the texture only in a ring WIDTH px wide, GAP px outside the box")
     parser.add_argument("--null-patch", type=int, default=0, help="side of a fixed striped patch (0: none)")
     parser.add_argument("--blur", type=float, default=0.0, help="Gaussian blur radius of the photograph, px")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),

@@ -153,6 +153,31 @@ def test_a_coarse_texture_is_constant_over_its_cells():
     assert not blocks_constant(dataclasses.replace(coarse, texture_cell=1))
 
 
+def test_a_ring_texture_lies_only_between_its_gap_and_its_outer_edge():
+    """With ``texture_ring`` (gap, width) the texture changes only pixels whose Chebyshev
+    distance from the box is gap .. gap + width - 1, and the layout is the same as without it."""
+    import dataclasses
+
+    ring = dataclasses.replace(TEXTURED, version=994, texture_presence=1.0, texture_ring=(4, 8))
+    images, labels, boxes = mini.make_split("test", 12, 0, world=ring)
+    plain, plain_labels, plain_boxes = mini.make_split("test", 12, 0, world=dataclasses.replace(ring, texture=0))
+    assert torch.equal(labels, plain_labels) and torch.equal(boxes, plain_boxes)
+    changed = (images - plain).abs().amax(1) > 0
+    ys, xs = torch.arange(64).view(64, 1), torch.arange(64).view(1, 64)
+    for i in range(12):
+        x0, y0, x1, y1 = boxes[i].tolist()
+        distance = torch.maximum((x0 - xs).clamp(min=0) + (xs - x1).clamp(min=0),
+                                 (y0 - ys).clamp(min=0) + (ys - y1).clamp(min=0))
+        in_ring = (distance >= 4) & (distance <= 11)
+        assert not changed[i][~in_ring].any()
+        assert changed[i][in_ring].float().mean() > 0.5        # all but the pixels clipped at 0 or 255
+    for bad in ((0, 8), (4, 0), (-1, 8)):
+        with pytest.raises(ValueError, match="texture_ring"):
+            dataclasses.replace(ring, texture_ring=bad)
+    with pytest.raises(ValueError, match="texture_ring"):
+        dataclasses.replace(ring, texture_inside=True)
+
+
 def test_a_world_without_texture_draws_no_texture_randomness():
     """Worlds without a texture keep their pixels: the texture's draws come last and only
     when it is on (the pinned v3 checksum above holds too)."""

@@ -72,6 +72,11 @@ class World:
     input gradients still spread over every pixel. ``texture_cell`` is the side in px of
     each of the tile's cells (1: the tile varies at every pixel): a coarser texture of the
     same amplitude and L2 norm, for networks whose first convolution has stride 2.
+    ``texture_ring`` (gap, width) in px keeps the texture to a ring ``width`` px wide whose
+    nearest pixels lie ``gap`` px outside the box: beyond the Pointing Game's tolerance, so an
+    input gradient peaking on it misses, yet within about one cell of a class-activation
+    map's grid, so a CAM, upsampled from that grid, cannot tell it from the digit. (0, 0)
+    is no ring: the texture lies everywhere outside the box.
     ``background_blur`` blurs the photograph (Gaussian, radius in px) before anything is
     drawn on it, so that its fine detail no longer hides a high-frequency texture: the
     texture keeps its L2 norm, and the band it lives in holds little else.
@@ -89,6 +94,7 @@ class World:
     null_patch: int = 0             # side of a fixed striped patch beside the digit on every image (0: none)
     texture_inside: bool = False    # the texture covers the digit's box too
     texture_cell: int = 1           # px per cell of the texture's tile
+    texture_ring: tuple[int, int] = (0, 0)  # (gap, width) px of a ring around the box holding the texture
     background_blur: float = 0.0    # Gaussian blur radius (px) of the photograph behind everything
 
     def __post_init__(self) -> None:
@@ -96,6 +102,10 @@ class World:
             raise ValueError(f"texture_cell must be >= 1 px, got {self.texture_cell}")
         if self.background_blur < 0:
             raise ValueError(f"background_blur must be >= 0 px, got {self.background_blur}")
+        gap, width = self.texture_ring
+        if gap < 0 or width < 0 or (width == 0) != (gap == 0) or (width and self.texture_inside):
+            raise ValueError(f"texture_ring must be (0, 0) or (gap >= 1, width >= 1) px without texture_inside, "
+                             f"got {self.texture_ring}")
 
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
@@ -353,7 +363,13 @@ def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, lab
     pattern = np.tile(tile, (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
     outside = np.ones((IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.int64)
     x0, y0, x1, y1 = box
-    if not world.texture_inside:
+    gap, width = world.texture_ring
+    if width:
+        outside[:] = 0
+        reach = gap + width - 1     # the ring's pixels lie gap .. gap + width - 1 px from the box
+        outside[max(0, y0 - reach):y1 + reach + 1, max(0, x0 - reach):x1 + reach + 1] = 1
+        outside[max(0, y0 - gap + 1):y1 + gap, max(0, x0 - gap + 1):x1 + gap] = 0
+    elif not world.texture_inside:
         outside[y0:y1 + 1, x0:x1 + 1] = 0
     np.clip(pixels + world.texture * pattern * outside, 0, 255, out=pixels)
 
