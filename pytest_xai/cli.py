@@ -1,4 +1,4 @@
-"""The ``pytest-xai`` command: read, render, merge and compare reports.
+"""The ``pytest-xai`` command: read, render, merge and compare reports, and evaluate claims on them.
 
 Run the benchmark itself with pytest, e.g. ``pytest benchmarks --xai-models=all``.
 """
@@ -57,12 +57,13 @@ SHOWN_MISSING = 10   # missing cells named by compare; a narrow run against a fu
 def _compare(args: argparse.Namespace) -> int:
     from pytest_xai.report.compare import compare_reports, format_comparison, missing_cells
 
+    from pytest_xai.report.merge import MergeError, require_same_images
+
     base, new = _load(args.base), _load(args.new)
-    where = [(r["config"]["benchmark"], r["config"]["seed"]) for r in (base, new)]
-    if where[0] != where[1]:
-        raise SystemExit(f"pytest-xai compare: {args.base} is benchmark {where[0][0]!r} at seed {where[0][1]}, "
-                         f"{args.new} is {where[1][0]!r} at seed {where[1][1]}: their images differ, so their "
-                         "cells cannot be compared")
+    try:
+        require_same_images((base, new), (args.base, args.new))
+    except MergeError as exc:
+        raise SystemExit(f"pytest-xai compare: {exc}") from None
     rows = compare_reports(base, new, alpha=args.alpha)
     print(format_comparison(rows, alpha=args.alpha))
     missing = missing_cells(base, new)
@@ -72,6 +73,33 @@ def _compare(args: argparse.Namespace) -> int:
               + ", ".join("-".join(key) for key in missing[:SHOWN_MISSING])
               + (f", ... and {len(missing) - SHOWN_MISSING} more" if len(missing) > SHOWN_MISSING else ""))
     return 1 if any(row["worse"] for row in rows) or (missing and not args.allow_missing) else 0
+
+
+def _claims(args: argparse.Namespace) -> int:
+    import json
+
+    from pytest_xai.report.merge import MergeError, evaluate_claims, with_cells_from
+    from pytest_xai.report.tables import claims_table, to_text
+    from pytest_xai.session import base_registry
+
+    report = _load(args.report)
+    if args.cells_from:
+        try:
+            report, replaced = with_cells_from(report, _load(args.cells_from), (args.report, args.cells_from))
+        except MergeError as exc:
+            raise SystemExit(f"pytest-xai claims: {exc}") from None
+        print(f"{replaced} of {len(report['cells'])} cells taken from {args.cells_from}")
+    registry = base_registry()
+    ids = args.claims.split(",") if args.claims else list(report["config"].get("claims", []))
+    unknown = [c for c in ids if c not in registry.claims]
+    if unknown:
+        raise SystemExit(f"pytest-xai claims: unknown claim {', '.join(unknown)}; the claims are "
+                         f"{', '.join(registry.claims.names())}")
+    report = {**report, "claims": evaluate_claims(report, registry, ids)}
+    print(to_text(claims_table(report)))
+    if args.details:
+        print(json.dumps({c["id"]: c.get("details") for c in report["claims"]}, indent=1, default=str))
+    return 1 if any(c["outcome"] == "failed" and not c.get("known_failure") for c in report["claims"]) else 0
 
 
 def _alpha(raw: str) -> float:
@@ -109,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--allow-missing", action="store_true",
                          help="exit 0 even when cells of BASE have no scores in NEW (a narrower run)")
     compare.set_defaults(run=_compare)
+    claims = commands.add_parser("claims", help="the claims evaluated again on a report's scores; exit 1 if one "
+                                 "does not hold and is not a known failure")
+    claims.add_argument("report")
+    claims.add_argument("--cells-from", metavar="OTHER", help="a report of the same benchmark and seed whose cells "
+                        "replace the report's (same model, method and metric)")
+    claims.add_argument("--claims", help="comma-separated claim ids (default: the report's)")
+    claims.add_argument("--details", action="store_true", help="also print each claim's statistics as JSON")
+    claims.set_defaults(run=_claims)
     return parser
 
 

@@ -131,3 +131,42 @@ def test_merge_keeps_what_any_shard_measured_of_a_model() -> None:
     for shards in ([first, second], [second, first]):
         (model,) = merge_reports(shards, base_registry())["models"]
         assert model["synthesis_key"] == "d" * 64
+
+
+def twin_report(vanilla_hits: int, robust_hits: int, seed: int = 0) -> Report:
+    """A vanilla / robust pair scored on 30 images under Gradient's Pointing Game and WSL,
+    hitting on ``vanilla_hits`` and ``robust_hits`` of them."""
+    def hits(n: int) -> list[float]:
+        return [1.0] * n + [0.0] * (30 - n)
+
+    cells = [cell(name, "gradient", metric, hits(n), index=i)
+             for i, (name, metric, n) in enumerate([("net", "pointing_game", vanilla_hits), ("net", "wsl", vanilla_hits),
+                                                    ("net-r", "pointing_game", robust_hits), ("net-r", "wsl", robust_hits)])]
+    models = [factories.model("net", IDS), factories.model("net-r", IDS, arch="net", training="robust")]
+    return factories.report(cells, IDS, models=models, claims=["F1a"], seed=seed)
+
+
+def test_claims_are_evaluated_again_with_another_reports_cells(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """`pytest-xai claims` re-evaluates a report's claims; with --cells-from the other report's
+    cells replace the matching ones first, and a claim that then does not hold exits 1."""
+    report, other = tmp_path / "report.json", tmp_path / "other.json"
+    report.write_text(json.dumps(twin_report(vanilla_hits=15, robust_hits=28)))
+    robust_worse = twin_report(vanilla_hits=0, robust_hits=0)
+    other.write_text(json.dumps({**robust_worse, "cells": robust_worse["cells"][2:]}))
+    assert main(["claims", str(report)]) == 0
+    assert re.search(r"F1a\s+PASS", capsys.readouterr().out)
+    assert main(["claims", str(report), "--cells-from", str(other), "--details"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"2 of 4 cells taken from {other}")
+    assert re.search(r"F1a\s+FAIL", out) and '"robust_mean": 0.0' in out
+
+
+def test_claims_refuses_other_images_and_unknown_claims(tmp_path: Path) -> None:
+    report, other = tmp_path / "report.json", tmp_path / "other.json"
+    report.write_text(json.dumps(twin_report(vanilla_hits=15, robust_hits=28)))
+    other.write_text(json.dumps(twin_report(vanilla_hits=15, robust_hits=28, seed=1)))
+    with pytest.raises(SystemExit, match="at seed 0, .* at seed 1: their images differ"):
+        main(["claims", str(report), "--cells-from", str(other)])
+    with pytest.raises(SystemExit, match="unknown claim F9; the claims are .*F1a"):
+        main(["claims", str(report), "--claims", "F1a,F9"])

@@ -1,4 +1,5 @@
-"""``pytest-xai merge``: join the reports of the shards of one grid (``--xai-shard=K/N``).
+"""Reports joined: ``pytest-xai merge`` (the shards of one grid, ``--xai-shard=K/N``) and
+``pytest-xai claims --cells-from`` (one report's cells in place of another's).
 
 The merged report is the report the unsharded run would have written, timings
 aside: cells and models are joined in grid order, and the claims, which need the
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_xai.registry import Registry
-    from pytest_xai.report.schema import CellRecord, ModelEntry, Report
+    from pytest_xai.report.schema import CellRecord, ClaimEntry, ModelEntry, Report
 
 RUN_ONLY = ("shard", "cache_dir")  # config fields that may differ between shards
 
@@ -44,8 +45,6 @@ def merge_reports(reports: list[Report], registry: Registry, names: list[str] | 
     claims are those of ``registry`` (the caller's: built-ins, entry points), evaluated on
     the joined scores. ``names`` (their paths) name the reports in errors; by default
     "report 1", ...."""
-    from pytest_xai.claims.base import evaluate_claim, table_from_report
-
     if not reports:
         raise MergeError("no reports to merge")
     names = names or [f"report {i}" for i in range(1, len(reports) + 1)]
@@ -69,7 +68,36 @@ def merge_reports(reports: list[Report], registry: Registry, names: list[str] | 
               "environment": {**reports[0]["environment"], "device": ", ".join(sorted(devices)) or None},
               "models": [models[name] for name in config["models"] if name in models],
               "cells": sorted(cells.values(), key=lambda c: c["index"]), "claims": []}
-    known = registry.benchmarks[config["benchmark"]].known_failures if config["benchmark"] in registry.benchmarks else {}
-    merged["claims"] = [evaluate_claim(registry.claims[c], lambda c=c: table_from_report(registry.claims[c], merged),
-                                       known.get(c, "")) for c in config.get("claims", []) if c in registry.claims]
+    merged["claims"] = evaluate_claims(merged, registry, [c for c in config.get("claims", []) if c in registry.claims])
     return merged
+
+
+def evaluate_claims(report: Report, registry: Registry, claim_ids: list[str]) -> list[ClaimEntry]:
+    """The claims ``claim_ids`` of ``registry`` evaluated on the report's scores, each with
+    the known-failure reason its benchmark gives (when the registry knows the benchmark)."""
+    from pytest_xai.claims.base import evaluate_claim, table_from_report
+
+    benchmark = report["config"]["benchmark"]
+    known = registry.benchmarks[benchmark].known_failures if benchmark in registry.benchmarks else {}
+    return [evaluate_claim(registry.claims[c], lambda c=c: table_from_report(registry.claims[c], report),
+                           known.get(c, "")) for c in claim_ids]
+
+
+def require_same_images(reports: tuple[Report, Report], names: tuple[str, str]) -> None:
+    """Refuse two reports whose cells scored different images (another benchmark or seed)."""
+    where = [(r["config"]["benchmark"], r["config"]["seed"]) for r in reports]
+    if where[0] != where[1]:
+        raise MergeError(f"{names[0]} is benchmark {where[0][0]!r} at seed {where[0][1]}, {names[1]} is "
+                         f"{where[1][0]!r} at seed {where[1][1]}: their images differ, so their cells cannot be "
+                         "compared")
+
+
+def with_cells_from(report: Report, other: Report, names: tuple[str, str] = ("the report", "the other")
+                    ) -> tuple[Report, int]:
+    """``report`` with each cell that ``other`` also has (same model, method and metric)
+    taken from ``other``, and how many were; e.g. one method's cells rerun at the paper
+    profile, to see what the fast profile does to a claim."""
+    require_same_images((report, other), names)
+    replacing = {(c["model"], c["method"], c["metric"]): c for c in other["cells"]}
+    cells = [replacing.get((c["model"], c["method"], c["metric"]), c) for c in report["cells"]]
+    return {**report, "cells": cells}, sum(new is not old for new, old in zip(cells, report["cells"]))

@@ -53,7 +53,7 @@ KNOWN_FAILURES: dict[str, str] = {
            "class-photo backgrounds and 0.66-0.97 on the others (Gradient: 0.46-0.82 and 0.71-0.95), so it "
            "ranks 7th of 8 on Pointing Game and WSL (3rd and 4th on Insertion and Deletion). RISE ranks "
            "5, 3, 2, 1 with the fast profile's 1000 masks and 3, 3, 2, 1 with the paper's 8000 "
-           "(studies/claim_with_cells.py). MP is last on mean rank, as in the paper"),
+           "(pytest-xai claims --cells-from). MP is last on mean rank, as in the paper"),
     "F4a": ("Insertion's half holds (vanilla 0.71 vs robust 0.46, p 5e-165); Deletion's does not, because "
             "the vanilla models' higher confidence is gone after the first 5-10 % of deleted pixels (resnet: "
             "target probability 0.77 -> 0.49 at 5 %, robust 0.53 -> 0.40; equal from 10 % on; "
