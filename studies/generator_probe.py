@@ -5,7 +5,8 @@ on it and measure whether robust gradients localize better than vanilla ones, an
 
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
-``--presence``, ``--fidelity``, ``--inside``, ``--texture-cell``, ``--null-patch``, ``--blur``,
+``--presence``, ``--fidelity``, ``--inside``, ``--texture-cell``, ``--ring``, ``--box-only``,
+``--null-patch``, ``--blur``,
 ``--version``); the recipe is the shipped one for that world unless ``--epochs``,
 ``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``, ``--tight``,
 ``--curriculum`` or ``--texture-first`` say otherwise. ``resnet`` and ``resnet-r`` (or the pair of ``--arch``)
@@ -66,7 +67,7 @@ def _range(text: str) -> tuple[int, int]:
 
 
 WORLD_OPTIONS = ("digit", "stroke", "version", "distractors", "letters", "context", "texture", "presence",
-                 "fidelity", "inside", "texture_cell", "ring", "null_patch", "blur")
+                 "fidelity", "inside", "texture_cell", "ring", "box_only", "null_patch", "blur")
 
 
 def world_from(args: argparse.Namespace) -> mini.World:
@@ -84,6 +85,8 @@ def world_from(args: argparse.Namespace) -> mini.World:
         fields["background_blur"] = args.blur
     if args.ring:
         fields["texture_ring"] = _range(args.ring)
+    if args.box_only:
+        fields["texture_box_only"] = True
     # A private version keeps the variant's images (and cached training data) apart from the shipped ones.
     version = args.version or 900 + zlib.crc32(repr(sorted(fields.items())).encode()) % 10_000
     return mini.World(version=version, **fields)
@@ -158,6 +161,7 @@ def main() -> None:
     parser.add_argument("--inside", action="store_true", help="the texture covers the digit's box too")
     parser.add_argument("--texture-cell", type=_positive, default=1, help="px per cell of the texture's tile")
     parser.add_argument("--ring", help="GAP-WIDTH: the texture only in a ring WIDTH px wide, GAP px outside the box")
+    parser.add_argument("--box-only", action="store_true", help="the texture inside the digit's box alone")
     parser.add_argument("--null-patch", type=int, default=0, help="side of a fixed striped patch (0: none)")
     parser.add_argument("--blur", type=float, default=0.0, help="Gaussian blur radius of the photograph, px")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),

@@ -178,6 +178,19 @@ def test_a_ring_texture_lies_only_between_its_gap_and_its_outer_edge():
         dataclasses.replace(ring, texture_inside=True)
 
 
+def test_a_box_only_texture_changes_the_box_alone():
+    import dataclasses
+
+    box_only = dataclasses.replace(TEXTURED, version=995, texture_presence=1.0, texture_box_only=True)
+    images, _, boxes = mini.make_split("test", 12, 0, world=box_only)
+    plain = mini.make_split("test", 12, 0, world=dataclasses.replace(box_only, texture=0))[0]
+    changed = (images - plain).abs().amax(1, keepdim=True) > 0
+    inside = mini.box_mask(boxes)
+    assert not changed[~inside].any() and changed[inside].float().mean() > 0.5
+    with pytest.raises(ValueError, match="texture_box_only"):
+        dataclasses.replace(box_only, texture_inside=True)
+
+
 def test_a_world_without_texture_draws_no_texture_randomness():
     """Worlds without a texture keep their pixels: the texture's draws come last and only
     when it is on (the pinned v3 checksum above holds too)."""

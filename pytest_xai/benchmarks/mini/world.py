@@ -76,7 +76,9 @@ class World:
     nearest pixels lie ``gap`` px outside the box: beyond the Pointing Game's tolerance, so an
     input gradient peaking on it misses, yet within about one cell of a class-activation
     map's grid, so a CAM, upsampled from that grid, cannot tell it from the digit. (0, 0)
-    is no ring: the texture lies everywhere outside the box.
+    is no ring: the texture lies everywhere outside the box. ``texture_box_only`` puts it
+    inside the box alone, where the digit is: a CAM of a model that reads it stays on the
+    box, while the input gradient of a texture detector need not.
     ``background_blur`` blurs the photograph (Gaussian, radius in px) before anything is
     drawn on it, so that its fine detail no longer hides a high-frequency texture: the
     texture keeps its L2 norm, and the band it lives in holds little else.
@@ -95,6 +97,7 @@ class World:
     texture_inside: bool = False    # the texture covers the digit's box too
     texture_cell: int = 1           # px per cell of the texture's tile
     texture_ring: tuple[int, int] = (0, 0)  # (gap, width) px of a ring around the box holding the texture
+    texture_box_only: bool = False  # the texture inside the digit's box alone
     background_blur: float = 0.0    # Gaussian blur radius (px) of the photograph behind everything
 
     def __post_init__(self) -> None:
@@ -106,6 +109,8 @@ class World:
         if gap < 0 or width < 0 or (width == 0) != (gap == 0) or (width and self.texture_inside):
             raise ValueError(f"texture_ring must be (0, 0) or (gap >= 1, width >= 1) px without texture_inside, "
                              f"got {self.texture_ring}")
+        if self.texture_box_only and (self.texture_inside or width):
+            raise ValueError("texture_box_only excludes texture_inside and texture_ring")
 
 
 V3 = World(version=3, digit_side=(14, 26), distractors=(1, 3), letters=(1, 3), context_p=0.5)
@@ -369,6 +374,9 @@ def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, lab
         reach = gap + width - 1     # the ring's pixels lie gap .. gap + width - 1 px from the box
         outside[max(0, y0 - reach):y1 + reach + 1, max(0, x0 - reach):x1 + reach + 1] = 1
         outside[max(0, y0 - gap + 1):y1 + gap, max(0, x0 - gap + 1):x1 + gap] = 0
+    elif world.texture_box_only:
+        outside[:] = 0
+        outside[y0:y1 + 1, x0:x1 + 1] = 1
     elif not world.texture_inside:
         outside[y0:y1 + 1, x0:x1 + 1] = 0
     np.clip(pixels + world.texture * pattern * outside, 0, 255, out=pixels)
