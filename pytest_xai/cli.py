@@ -1,4 +1,4 @@
-"""The ``pytest-xai`` command: read, render, merge and compare reports, and evaluate claims on them.
+"""The ``pytest-xai`` command: read, render, merge, compare and re-evaluate reports.
 
 Run the benchmark itself with pytest, e.g. ``pytest benchmarks --xai-models=all``.
 """
@@ -113,8 +113,8 @@ def _alpha(raw: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pytest-xai", description=__doc__.strip().splitlines()[0] + " "
-                                     "Run the benchmark itself with pytest, e.g. `pytest benchmarks --xai-models=all`.")
+    parser = argparse.ArgumentParser(prog="pytest-xai", formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description=__doc__.strip().replace("``", "`"))
     commands = parser.add_subparsers(dest="command", required=True)
     show = commands.add_parser("show", help="the paper's tables for a report")
     show.add_argument("report")
