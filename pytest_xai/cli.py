@@ -56,7 +56,6 @@ SHOWN_MISSING = 10   # missing cells named by compare; a narrow run against a fu
 
 def _compare(args: argparse.Namespace) -> int:
     from pytest_xai.report.compare import compare_reports, format_comparison, missing_cells
-
     from pytest_xai.report.merge import MergeError, require_same_images
 
     base, new = _load(args.base), _load(args.new)
