@@ -138,8 +138,8 @@ def main() -> None:
             method = dataclasses.replace(ours_method, batch_size=batch)
 
             def reference(batch: int = batch) -> torch.Tensor:
-                return torch.stack([torchray_rise(model.net, x[i:i + 1], num_masks=masks, batch_size=batch)[0, int(labels[i])]
-                                    for i in range(k)])
+                return torch.stack([torchray_rise(model.net, x[i:i + 1], num_masks=masks,
+                                                  batch_size=batch)[0, int(labels[i])] for i in range(k)])
 
             def ours_run(method: RISE = method) -> torch.Tensor:
                 return explain(method, model, x[:k], labels[:k])

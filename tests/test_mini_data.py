@@ -179,6 +179,7 @@ def test_a_ring_texture_lies_only_between_its_gap_and_its_outer_edge():
 
 
 def test_a_box_only_texture_changes_the_box_alone():
+    """With ``texture_box_only`` the texture changes pixels inside the digit's box and none outside."""
     import dataclasses
 
     box_only = dataclasses.replace(TEXTURED, version=995, texture_presence=1.0, texture_box_only=True)

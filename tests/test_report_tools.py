@@ -139,9 +139,9 @@ def twin_report(vanilla_hits: int, robust_hits: int, seed: int = 0) -> Report:
     def hits(n: int) -> list[float]:
         return [1.0] * n + [0.0] * (30 - n)
 
-    cells = [cell(name, "gradient", metric, hits(n), index=i)
-             for i, (name, metric, n) in enumerate([("net", "pointing_game", vanilla_hits), ("net", "wsl", vanilla_hits),
-                                                    ("net-r", "pointing_game", robust_hits), ("net-r", "wsl", robust_hits)])]
+    scored = [(name, metric, n) for name, n in (("net", vanilla_hits), ("net-r", robust_hits))
+              for metric in ("pointing_game", "wsl")]
+    cells = [cell(name, "gradient", metric, hits(n), index=i) for i, (name, metric, n) in enumerate(scored)]
     models = [factories.model("net", IDS), factories.model("net-r", IDS, arch="net", training="robust")]
     return factories.report(cells, IDS, models=models, claims=["F1a"], seed=seed)
 
