@@ -77,7 +77,7 @@ def load_images(benchmark: str = "mini", n: int | None = None, seed: int = 0) ->
 def evaluate(models: str = "all", methods: str = DEFAULT_METHODS, metrics: str = DEFAULT_METRICS, claims: str = "all", *,
              benchmark: str = "mini", images: int | None = None, seed: int = 0, profile: str = "auto",
              subset: str = "auto", device: str = "auto", cache_dir: Path | str = ".xai-cache",
-             baseline: Path | str | None = None, baseline_alpha: float = 0.01,
+             baseline: Path | str | None = None, baseline_alpha: float = 0.01, baseline_margin: float = 0.01,
              report: Path | str | None = None, weights_dir: Path | str | None = None,
              imagenet_root: Path | str | None = None) -> Report:
     """Score the selected grid and claims, as ``pytest --xai-models=...`` would with the same
@@ -101,6 +101,7 @@ def evaluate(models: str = "all", methods: str = DEFAULT_METHODS, metrics: str =
     values = {"models": models, "methods": methods, "metrics": metrics, "claims": claims, "benchmark": benchmark,
               "images": images, "seed": seed, "profile": profile, "subset": subset, "device": device,
               "cache-dir": cache_dir, "baseline": baseline or "none", "baseline-alpha": baseline_alpha,
+              "baseline-margin": baseline_margin,
               "report": report, "weights-dir": weights_dir, "imagenet-root": imagenet_root}
     texts = {k: "" if v is None else str(v) for k, v in values.items()}
     cfg = settings_from(texts, root=Path.cwd(), name=keyword)

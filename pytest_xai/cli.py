@@ -63,8 +63,8 @@ def _compare(args: argparse.Namespace) -> int:
         require_same_images((base, new), (args.base, args.new))
     except MergeError as exc:
         raise SystemExit(f"pytest-xai compare: {exc}") from None
-    rows = compare_reports(base, new, alpha=args.alpha)
-    print(format_comparison(rows, alpha=args.alpha))
+    rows = compare_reports(base, new, alpha=args.alpha, margin=args.margin)
+    print(format_comparison(rows, alpha=args.alpha, margin=args.margin))
     missing = missing_cells(base, new)
     if missing:
         print(f"{len(missing)} cells of {args.base} have no scores in {args.new}"
@@ -101,6 +101,16 @@ def _claims(args: argparse.Namespace) -> int:
     return 1 if any(c["outcome"] == "failed" and not c.get("known_failure") for c in report["claims"]) else 0
 
 
+def _margin(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"invalid value {raw!r}: a margin is a finite number >= 0")
+    return value
+
+
 def _alpha(raw: str) -> float:
     try:
         value = float(raw)
@@ -128,11 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("reports", nargs="+")
     merge.add_argument("-o", "--output", required=True)
     merge.set_defaults(run=_merge)
-    compare = commands.add_parser("compare", help="per-cell deltas; exit 1 if a cell got significantly worse "
+    compare = commands.add_parser("compare", help="per-cell deltas; exit 1 if a cell got worse (significantly, by "
+                                  "more than --margin) "
                                   "or a cell of BASE is missing from NEW")
     compare.add_argument("base")
     compare.add_argument("new")
     compare.add_argument("--alpha", type=_alpha, default=0.01, help="significance level in (0, 1) (default 0.01)")
+    compare.add_argument("--margin", type=_margin, default=0.01,
+                         help="the drop of a cell's mean, in the metric's units, that a significant difference must "
+                              "exceed to count as worse (default 0.01)")
     compare.add_argument("--allow-missing", action="store_true",
                          help="exit 0 even when cells of BASE have no scores in NEW (a narrower run)")
     compare.set_defaults(run=_compare)

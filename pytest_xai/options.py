@@ -37,6 +37,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("baseline", "a report whose cells are the floor: a cell significantly worse than its entry fails "
                  "(default: reports/baseline-BENCHMARK.json when it exists; 'none' for no baseline)", ""),
     ("baseline-alpha", "significance level of the one-sided baseline test", "0.01"),
+    ("baseline-margin", "the drop of a cell's mean (in the metric's units) below its baseline entry's that a "
+                        "significant difference must exceed to fail the cell", "0.01"),
     ("threads", "torch threads per process (default: the machine's cores / the number of xdist workers, "
                 "so that workers do not oversubscribe the cores)", ""),
 )

@@ -4,6 +4,7 @@ refused the same way, before anything runs, with a message naming the setting.""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, replace
@@ -45,6 +46,7 @@ class XaiConfig:
     baseline: Path | None
     baseline_alpha: float
     update_baseline: bool = False
+    baseline_margin: float = 0.01
     report_html: Path | None = None
     shard: tuple[int, int] | None = None
     imagenet_root: Path | None = None
@@ -82,6 +84,13 @@ def _shard(raw: str) -> tuple[int, int]:
 def _probability(raw: str) -> float:
     value = float(raw)
     if not 0.0 < value < 1.0:
+        raise ValueError(raw)
+    return value
+
+
+def _non_negative(raw: str) -> float:
+    value = float(raw)
+    if not 0.0 <= value < math.inf:
         raise ValueError(raw)
     return value
 
@@ -140,6 +149,7 @@ def settings_from(values: Mapping[str, str], *, root: Path, update_baseline: boo
         update_baseline=update_baseline,
         shard=parsed("shard", _shard, "K/N with 1 <= K <= N"),
         baseline_alpha=parsed("baseline-alpha", _probability, "a number in (0, 1)", "0.01"),
+        baseline_margin=parsed("baseline-margin", _non_negative, "a finite number >= 0", "0.01"),
         imagenet_root=path("imagenet-root"), weights_dir=path("weights-dir"),
         require_all=require_all,
         threads=parsed("threads", _positive_int, "a positive integer"),

@@ -46,6 +46,7 @@ def test_models_and_images() -> None:
     ({"profile": "quick"}, "profile: invalid value 'quick'; expected auto, fast, paper"),
     ({"subset": "bogus"}, "subset: invalid value 'bogus'; expected auto, cl, random"),
     ({"baseline_alpha": 2}, "baseline_alpha: invalid value '2'; expected a number in (0, 1)"),
+    ({"baseline_margin": -0.1}, "baseline_margin: invalid value '-0.1'; expected a finite number >= 0"),
     ({"device": "gpu"}, "device: invalid value 'gpu'"),
     ({"baseline": "missing.json"}, "baseline: *missing.json: cannot read it"),
     ({"report": "a-file/report.json"}, "report: *a-file cannot be a folder: *a-file is a file"),

@@ -74,7 +74,7 @@ def test_unknown_names_are_usage_errors(pytester: pytest.Pytester, option: str, 
                                                ("--xai-device", "gpu"),
                                                ("--xai-profile", "quick"), ("--xai-shard", "3/2"),
                                                ("--xai-shard", "1of2"), ("--xai-threads", "0"),
-                                               ("--xai-baseline-alpha", "1.5")])
+                                               ("--xai-baseline-alpha", "1.5"), ("--xai-baseline-margin", "inf")])
 def test_malformed_values_are_usage_errors(pytester: pytest.Pytester, option: str, value: str) -> None:
     result = pytester.runpytest("--xai-models=all", f"{option}={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -247,7 +247,7 @@ def test_regression_against_a_baseline_fails_the_cell(pytester: pytest.Pytester)
     Path(pytester.path / "perfect.json").write_text(json.dumps(baseline))
     result = pytester.runpytest(*args, "--xai-baseline=perfect.json")
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["*significantly worse than the baseline*wilcoxon one-sided p*"])
+    result.stdout.fnmatch_lines(["*worse than the baseline*a drop of more than 0.01 (wilcoxon one-sided p*"])
     # Where the report went is said after the failure section, with the command that reads it.
     out = result.stdout.str()
     assert out.index("pytest-xai: report written to") > out.index("= FAILURES =")

@@ -32,7 +32,7 @@ def test_a_cell_that_got_worse_comes_first_and_fails() -> None:
                   cell("m", "gradcam", "wsl", [1.0] * 8 + [0.0] * 22),           # lost 16 hits
                   cell("m", "gradcam", "deletion", [0.1] * 30, higher=False),     # better: lower deletion
                   cell("m", "mine", "wsl", HITS)])                                # new explainer
-    rows = compare_reports(BASE, new, alpha=0.01)
+    rows = compare_reports(BASE, new, alpha=0.01, margin=0.01)
     assert [(r["method"], r["metric"], r["worse"]) for r in rows][0] == ("gradcam", "wsl", True)
     assert sum(r["worse"] for r in rows) == 1
     by_key = {(r["method"], r["metric"]): r for r in rows}
@@ -40,8 +40,8 @@ def test_a_cell_that_got_worse_comes_first_and_fails() -> None:
     assert by_key[("gradcam", "deletion")]["improvement"] == pytest.approx(0.1)  # positive = better
     assert by_key[("gradient", "wsl")]["p_value"] == 1.0  # identical scores
     assert by_key[("mine", "wsl")]["base_mean"] is None
-    text = format_comparison(rows, alpha=0.01)
-    assert "WORSE" in text.splitlines()[2] and "1 of 4 cells significantly worse" in text
+    text = format_comparison(rows, alpha=0.01, margin=0.01)
+    assert "WORSE" in text.splitlines()[2] and "1 of 4 cells worse" in text
 
 
 def test_compare_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,7 +51,7 @@ def test_compare_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     worse.write_text(json.dumps(report([cell("m", "gradient", "wsl", [0.0] * 30)])))
     assert main(["compare", str(base), str(same)]) == 0
     assert main(["compare", str(base), str(worse)]) == 1
-    assert "1 of 1 cells significantly worse" in capsys.readouterr().out
+    assert "1 of 1 cells worse (significant at alpha 0.01, a drop of more than 0.01)" in capsys.readouterr().out
 
 
 def test_compare_flags_baseline_cells_missing_from_the_new_report(tmp_path: Path,
@@ -110,9 +110,37 @@ def test_cell_check_compares_like_with_like_only() -> None:
     base = {**cell("m", "rise", "wsl", HITS), "image_ids": IDS, "method_params": {"n_masks": 8000},
             "metric_params": {}}
     worse = [0.0] * 30
-    assert compare_cell(base, worse, IDS, True, 0.01, params=({"n_masks": 8000}, {}))["worse"] is True
-    other = compare_cell(base, worse, IDS, True, 0.01, params=({"n_masks": 200}, {}))
+    assert compare_cell(base, worse, IDS, True, 0.01, 0.01, params=({"n_masks": 8000}, {}))["worse"] is True
+    other = compare_cell(base, worse, IDS, True, 0.01, 0.01, params=({"n_masks": 200}, {}))
     assert other["worse"] is False and "other parameters" in other["note"]
+
+
+def test_a_shift_of_rounding_size_is_significant_but_not_a_regression(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Another thread count moves a stochastic method's scores by rounding, the same way on
+    every image: the signed-rank test calls that significant, the margin does not."""
+    from pytest_xai.report.baseline import compare_cell
+
+    scores = [0.30 + 0.01 * i for i in range(30)]
+    base = {**cell("m", "lime", "concentration", scores), "image_ids": IDS}
+    rounded = [s - 1e-5 for s in scores]
+    result = compare_cell(base, rounded, IDS, True, 0.01, 0.01)
+    assert result["p_value"] < 1e-5 and result["worse"] is False
+    assert compare_cell(base, [s - 0.02 for s in scores], IDS, True, 0.01, 0.01)["worse"] is True
+    assert compare_cell(base, rounded, IDS, True, 0.01, 0.0)["worse"] is True
+    lower = {**cell("m", "lime", "deletion", scores, higher=False), "image_ids": IDS}
+    assert compare_cell(lower, [s + 0.02 for s in scores], IDS, False, 0.01, 0.01)["worse"] is True
+    assert compare_cell(lower, [s + 0.005 for s in scores], IDS, False, 0.01, 0.01)["worse"] is False
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(report([cell("m", "lime", "concentration", scores)])))
+    new.write_text(json.dumps(report([cell("m", "lime", "concentration", rounded)])))
+    assert main(["compare", str(old), str(new)]) == 0
+    assert main(["compare", str(old), str(new), "--margin", "0"]) == 1
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", str(old), str(new), "--margin", "-1"])
+    assert exit_info.value.code == 2
+    assert "invalid value '-1': a margin is a finite number >= 0" in capsys.readouterr().err
 
 
 def test_merge_keeps_what_any_shard_measured_of_a_model() -> None:

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 def cell_failure(record: dict[str, Any]) -> str | None:
     """Why an evaluated cell fails (None: it passes): one finite score per image within the
-    metric's bounds, and not significantly worse than its baseline entry."""
+    metric's bounds, and not worse than its baseline entry (significantly, and by more than
+    the margin)."""
     low, high = record["bounds"]
     scores = record["scores"]
     if not (len(scores) == record["n"] > 0):
@@ -36,8 +37,9 @@ def cell_failure(record: dict[str, Any]) -> str | None:
         return f"scores not finite or outside [{low}, {high}] (image index, score): {bad[:10]}"
     baseline = record["baseline"]
     if baseline is not None and baseline["worse"]:
-        return (f"significantly worse than the baseline: mean {record['mean']:.4f} vs {baseline['mean']:.4f} "
-                f"({baseline['test']} one-sided p = {baseline['p_value']:.2g} < alpha {baseline['alpha']})")
+        return (f"worse than the baseline: mean {record['mean']:.4f} vs {baseline['mean']:.4f}, a drop of more "
+                f"than {baseline['margin']} ({baseline['test']} one-sided p = {baseline['p_value']:.2g} "
+                f"< alpha {baseline['alpha']})")
     return None
 
 
@@ -105,7 +107,7 @@ class Evaluator:
                 metric.higher_is_better)}),
             "baseline": None if self._baseline is None else compare_cell(
                 self._baseline.get((cell.model, cell.method, cell.metric)), values, list(image_set.ids),
-                metric.higher_is_better, self.cfg.baseline_alpha,
+                metric.higher_is_better, self.cfg.baseline_alpha, self.cfg.baseline_margin,
                 params=(record["method_params"], record["metric_params"])),
         })
         return record

@@ -36,23 +36,29 @@ def load_baseline(path: Path) -> dict[CellKey, ScoredCell]:
 
 
 def compare_cell(base: ScoredCell | None, scores: list[float], image_ids: list[str] | None,
-                 higher_is_better: bool, alpha: float,
+                 higher_is_better: bool, alpha: float, margin: float,
                  params: tuple[dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Is a cell with these per-image scores significantly worse than its baseline cell?
+    """Is a cell with these per-image scores worse than its baseline cell, significantly and by
+    more than ``margin`` (in the metric's own units)?
 
     One-sided test of "the baseline was better": Wilcoxon signed-rank when both
-    scored the same images in the same order, Mann-Whitney U otherwise. With
-    ``params`` (method and metric parameters), a baseline cell computed with other
-    parameters is not compared (a like-for-like check only).
+    scored the same images in the same order, Mann-Whitney U otherwise. A significant
+    difference alone is not a regression: another thread count or library build moves a
+    stochastic method's maps by rounding, and on the same images the signed-rank test
+    finds such shifts of 1e-5 "significant" (it reads their signs, not their size), so the
+    mean must also have dropped by more than ``margin``. With ``params`` (method and metric
+    parameters), a baseline cell computed with other parameters is not compared (a
+    like-for-like check only).
     """
+    common = {"p_value": None, "test": None, "alpha": alpha, "margin": margin, "worse": False}
     if base is None or not base.get("scores"):
-        return {"mean": None, "p_value": None, "test": None, "alpha": alpha, "worse": False,
-                "note": "no baseline entry for this cell"}
+        return {**common, "mean": None, "note": "no baseline entry for this cell"}
+    base_mean = statistics.fmean(base["scores"])
     if params is not None and (base.get("method_params"), base.get("metric_params")) != params:
-        return {"mean": statistics.fmean(base["scores"]), "p_value": None, "test": None, "alpha": alpha,
-                "worse": False, "note": "the baseline cell used other parameters: not compared"}
+        return {**common, "mean": base_mean, "note": "the baseline cell used other parameters: not compared"}
     paired = base.get("image_ids") is not None and base.get("image_ids") == image_ids
     test = paired_one_sided_p if paired else unpaired_one_sided_p
     p = test(base["scores"], scores, higher_is_better)
-    return {"mean": statistics.fmean(base["scores"]), "p_value": p,
-            "test": "wilcoxon" if paired else "mannwhitneyu", "alpha": alpha, "worse": p < alpha}
+    drop = (base_mean - statistics.fmean(scores)) * (1 if higher_is_better else -1)
+    return {**common, "mean": base_mean, "p_value": p, "test": "wilcoxon" if paired else "mannwhitneyu",
+            "worse": p < alpha and drop > margin}

@@ -8,17 +8,17 @@ from pytest_xai.report.baseline import cells_by_key, compare_cell
 from pytest_xai.report.schema import Report
 
 
-def compare_reports(base: Report, new: Report, alpha: float) -> list[dict[str, Any]]:
+def compare_reports(base: Report, new: Report, alpha: float, margin: float) -> list[dict[str, Any]]:
     """One row per cell of ``new`` that has scores: its mean, the baseline's, the signed
     improvement (positive = better, whatever the metric's direction) and the one-sided
-    p-value that the baseline was better. Significantly worse cells come first."""
+    p-value that the baseline was better. Worse cells (``compare_cell``) come first."""
     base_cells = cells_by_key(base)
     rows = []
     for key, cell in cells_by_key(new).items():
         if not cell.get("scores"):
             continue
         result = compare_cell(base_cells.get(key), cell["scores"], cell.get("image_ids"),
-                              cell["higher_is_better"], alpha)
+                              cell["higher_is_better"], alpha, margin)
         sign = 1.0 if cell["higher_is_better"] else -1.0
         improvement = None if result["mean"] is None else sign * (cell["mean"] - result["mean"])
         rows.append({"model": key[0], "method": key[1], "metric": key[2], "mean": cell["mean"],
@@ -35,7 +35,7 @@ def missing_cells(base: Report, new: Report) -> list[tuple[str, str, str]]:
             if cell.get("scores") and not new_cells.get(key, {}).get("scores")]
 
 
-def format_comparison(rows: list[dict[str, Any]], alpha: float) -> str:
+def format_comparison(rows: list[dict[str, Any]], alpha: float, margin: float) -> str:
     """A fixed-width table of ``compare_reports`` rows and a summary line."""
     header = f"{'model':<16} {'method':<22} {'metric':<14} {'base':>8} {'new':>8} {'better by':>10} {'p(worse)':>9}"
     lines = [header, "-" * len(header)]
@@ -48,5 +48,6 @@ def format_comparison(rows: list[dict[str, Any]], alpha: float) -> str:
                      f"{delta:>10} {p:>9}{flag}")
     worse = sum(r["worse"] for r in rows)
     new = sum(r["base_mean"] is None for r in rows)
-    lines.append(f"{worse} of {len(rows)} cells significantly worse (alpha {alpha}); {new} without a baseline entry")
+    lines.append(f"{worse} of {len(rows)} cells worse (significant at alpha {alpha}, a drop of more than {margin}); "
+                 f"{new} without a baseline entry")
     return "\n".join(lines)
