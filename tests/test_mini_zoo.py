@@ -15,8 +15,9 @@ from pytest_xai.attacks import pgd_l2
 from pytest_xai.benchmarks.base import MissingFile
 from pytest_xai.benchmarks.mini import benchmark as mini_benchmark
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
-from pytest_xai.benchmarks.mini.train import Config, _warm, _without_digit, _zoom, count_macs, default_config, main, train
-from pytest_xai.benchmarks.mini.world import GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, make_split
+from pytest_xai.benchmarks.mini.train import Config, _texture_alone, _warm, _zoom, count_macs, default_config, main, train
+from pytest_xai.benchmarks.mini.world import (GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, WORLDS, _texture_tiles,
+                                              make_split)
 from pytest_xai.registry import Registry
 from pytest_xai.session import base_registry
 
@@ -175,13 +176,31 @@ def test_curriculum_starts_on_tight_crops_of_the_digit():
 
 def test_texture_first_epochs_show_the_images_without_their_digit():
     """The digit's box (inclusive) is grey, everything outside it as it was."""
-    images, _, boxes = make_split("test", 4, 0)
-    grey = _without_digit(images, boxes)
+    world = WORLDS[4]
+    images, labels, boxes = make_split("test", 4, 0, world=world)
+    grey = _texture_alone(images, labels, boxes, world)
     for image, out, (x0, y0, x1, y1) in zip(images, grey, boxes.tolist()):
         assert (out[:, y0:y1 + 1, x0:x1 + 1] == 0.5).all()
         out[:, y0:y1 + 1, x0:x1 + 1] = image[:, y0:y1 + 1, x0:x1 + 1]
         assert torch.equal(out, image)
     assert default_config("googlenet").texture_first == 0.0      # the shipped recipe does not use it
+
+
+def test_texture_first_keeps_a_texture_that_lies_in_the_box():
+    """With the texture in the box alone, the grey box holds the label's texture: each 4 x 4
+    block of the box is the label's tile at some phase, and no other label's."""
+    world = replace(WORLDS[4], texture=4, texture_box_only=True)
+    images, labels, boxes = make_split("test", 6, 0, world=world)
+    out = _texture_alone(images, labels, boxes, world)
+    tiles = torch.from_numpy(_texture_tiles()).permute(0, 3, 1, 2).float()       # [C, 3, 4, 4] of +-1
+    for original, image, label, (x0, y0, x1, y1) in zip(images, out, labels.tolist(), boxes.tolist()):
+        block = ((image[:, y0:y0 + 4, x0:x0 + 4] - 0.5) * 255 / world.texture).round()
+        phases = [torch.roll(tiles, (dy, dx), (2, 3)) for dy in range(4) for dx in range(4)]
+        matches = {c for rolled in phases for c in range(10) if torch.equal(rolled[c], block)}
+        assert matches == {label}
+        outside = torch.ones_like(image[0], dtype=torch.bool)
+        outside[y0:y1 + 1, x0:x1 + 1] = False
+        assert torch.equal(image[:, outside], original[:, outside])
 
 
 @pytest.mark.slow

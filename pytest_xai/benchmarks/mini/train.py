@@ -94,7 +94,7 @@ class Config:
     zoom: float = 0.5
     tight_epochs: float = 3.0
     curriculum: float = 1.0
-    texture_first: float = 0.0      # epochs at the start with the digit's box grey: the texture alone
+    texture_first: float = 0.0      # epochs at the start with the digit's box grey: the texture alone (_texture_alone)
     seed: int = 0
     data_seed: int = 0
     generator_version: int = mini.WORLD.version
@@ -193,11 +193,22 @@ def _zoom(images01: torch.Tensor, boxes: torch.Tensor, p: float, warm: float = 1
     return out
 
 
-def _without_digit(images01: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
-    """The images with the digit's box grey (0.5), so that only what lies outside it, such as
-    the world's texture, tells the class: a network shown these first learns that feature
-    before the digit, which it would otherwise learn first and then ignore the texture."""
-    return torch.where(mini.box_mask(boxes, images01.shape[-1]), 0.5, images01)
+def _texture_alone(images01: torch.Tensor, labels: torch.Tensor, boxes: torch.Tensor, world: mini.World
+                   ) -> torch.Tensor:
+    """The images with the digit's box grey (0.5), so that only the world's texture tells the
+    class: a network shown these first learns that feature before the digit, which it would
+    otherwise learn first and then ignore the texture. Where the world lays the texture
+    inside the box too (``texture_box_only``, ``texture_inside``), the box keeps the
+    label's texture at a random phase on its grey."""
+    out = torch.where(mini.box_mask(boxes, images01.shape[-1]), 0.5, images01)
+    if not (world.texture_box_only or world.texture_inside):
+        return out
+    for i, (label, box) in enumerate(zip(labels.tolist(), boxes.tolist())):
+        dy, dx = torch.randint(images01.shape[-1], (2,)).tolist()
+        x0, y0, x1, y1 = box
+        pattern = torch.from_numpy(mini.texture_pattern(world, label, dy, dx)).permute(2, 0, 1)
+        out[i, :, y0:y1 + 1, x0:x1 + 1] += world.texture / 255 * pattern[:, y0:y1 + 1, x0:x1 + 1]
+    return out
 
 
 def _as_input(batch: torch.Tensor) -> torch.Tensor:
@@ -356,7 +367,7 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
                 group["lr"] = _lr(cfg, epoch * steps_per_epoch + step, cfg.epochs * steps_per_epoch)
             images01 = train_x[index].float().div_(255)
             if progress < cfg.texture_first:      # before the zoom, while the boxes are the images'
-                images01 = _without_digit(images01, train_boxes[index])
+                images01 = _texture_alone(images01, train_y[index], train_boxes[index], world)
             images01 = _zoom(images01, train_boxes[index], cfg.zoom, _warm(cfg, progress))
             labels = train_y[index].to(device)
             loss, logits = _train_step(net, info, images01.to(device).contiguous(memory_format=torch.channels_last),

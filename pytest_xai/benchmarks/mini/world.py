@@ -349,8 +349,8 @@ def _texture_tiles() -> np.ndarray:
 
 def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, label: int,
                  box: tuple[int, int, int, int]) -> None:
-    """Add the label's texture outside ``box`` (everywhere with ``world.texture_inside``; in
-    place), on a share ``world.texture_presence`` of images.
+    """Add the label's texture where ``world`` puts it (``texture_region``; in place), on a
+    share ``world.texture_presence`` of images, at a random phase of its tile.
 
     Drawn after everything else, at the image's own resolution, so no resampling blurs it.
     """
@@ -363,23 +363,40 @@ def _add_texture(pixels: np.ndarray, rng: np.random.Generator, world: World, lab
         label = int(rng.integers(NUM_CLASSES))
     if not present:
         return
+    np.clip(pixels + world.texture * texture_pattern(world, label, dy, dx) * texture_region(world, box)[..., None],
+            0, 255, out=pixels)
+
+
+def texture_pattern(world: World, label: int, dy: int, dx: int) -> np.ndarray:
+    """The label's texture tile repeated over the image at phase (dy, dx), each taken modulo
+    the tile's side: int64 [S, S, 3] of +-1."""
+    import numpy as np
+
     tile = _texture_tiles()[label].repeat(world.texture_cell, axis=0).repeat(world.texture_cell, axis=1)
-    reps = IMAGE_SIZE // side + 2
-    pattern = np.tile(tile, (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
-    outside = np.ones((IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.int64)
+    dy, dx = dy % len(tile), dx % len(tile)
+    reps = IMAGE_SIZE // len(tile) + 2
+    return np.tile(tile, (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
+
+
+def texture_region(world: World, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Where ``world`` lays the texture of an image whose digit has inclusive ``box``:
+    int64 [S, S] of 0/1 (outside the box; everywhere; a ring; the box alone)."""
+    import numpy as np
+
+    region = np.ones((IMAGE_SIZE, IMAGE_SIZE), dtype=np.int64)
     x0, y0, x1, y1 = box
     gap, width = world.texture_ring
     if width:
-        outside[:] = 0
+        region[:] = 0
         reach = gap + width - 1     # the ring's pixels lie gap .. gap + width - 1 px from the box
-        outside[max(0, y0 - reach):y1 + reach + 1, max(0, x0 - reach):x1 + reach + 1] = 1
-        outside[max(0, y0 - gap + 1):y1 + gap, max(0, x0 - gap + 1):x1 + gap] = 0
+        region[max(0, y0 - reach):y1 + reach + 1, max(0, x0 - reach):x1 + reach + 1] = 1
+        region[max(0, y0 - gap + 1):y1 + gap, max(0, x0 - gap + 1):x1 + gap] = 0
     elif world.texture_box_only:
-        outside[:] = 0
-        outside[y0:y1 + 1, x0:x1 + 1] = 1
+        region[:] = 0
+        region[y0:y1 + 1, x0:x1 + 1] = 1
     elif not world.texture_inside:
-        outside[y0:y1 + 1, x0:x1 + 1] = 0
-    np.clip(pixels + world.texture * pattern * outside, 0, 255, out=pixels)
+        region[y0:y1 + 1, x0:x1 + 1] = 0
+    return region
 
 
 def _sample_uint8(split: str, index: int, seed: int, world: World | None = None
