@@ -36,14 +36,21 @@ class Grid:
     @cached_property    # asked for by every test report of a run
     def cells(self) -> tuple[Cell, ...]:
         """Model-major, then method, then metric, each in registration order; with a shard
-        K/N, the cells of every N-th (model, method) group from the K-th on (indices stay
-        those of the whole grid)."""
+        K/N, the cells of the (model, method) groups dealt to the K-th of N shards (indices
+        stay those of the whole grid).
+
+        Groups are dealt round-robin in method-major order, so every method's groups
+        spread evenly over the shards: one method can cost a thousand times another (EP
+        against Gradient in the paper profile), and a model-major deal with N sharing a
+        factor with the number of methods (N = 3 of 9) would give one shard every
+        model's EP."""
         combos = [(mo, me, mt) for mo in self.models for me in self.methods for mt in self.metrics]
         cells = [Cell(i, *combo) for i, combo in enumerate(combos)]
         if self.shard is None:
             return tuple(cells)
         k, n = self.shard
-        return tuple(c for c in cells if (c.index // len(self.metrics)) % n == k - 1)
+        deal = {(mo, me): i for i, (me, mo) in enumerate((me, mo) for me in self.methods for mo in self.models)}
+        return tuple(c for c in cells if deal[c.model, c.method] % n == k - 1)
 
 
 def _select(option: str, catalog: Any, selector: str) -> tuple[str, ...]:

@@ -35,6 +35,22 @@ def test_the_default_grid_is_the_papers_methods_and_the_cheap_metrics(tmp_path: 
     assert list(named.metrics) == ["discrepancy_l1", "discrepancy_topk", "attack_success"]
 
 
+@pytest.mark.parametrize("n", [2, 3, 5, 9, 12, 13])
+def test_shards_split_every_methods_groups_evenly(n: int) -> None:
+    """Each method's (model, method) groups spread over the shards (at most one more in one
+    shard than in another), so a costly method does not pile up in one shard; together the
+    shards hold every cell once, each under its whole-grid index."""
+    from pytest_xai.selection import Grid
+
+    models, methods = tuple(f"m{i}" for i in range(12)), tuple(f"x{j}" for j in range(9))
+    whole = Grid("b", models, methods, ("pg", "wsl")).cells
+    shards = [Grid("b", models, methods, ("pg", "wsl"), shard=(k, n)).cells for k in range(1, n + 1)]
+    assert sorted((c for shard in shards for c in shard), key=lambda c: c.index) == list(whole)
+    for method in methods:
+        per_shard = [len({c.model for c in shard if c.method == method}) for shard in shards]
+        assert max(per_shard) - min(per_shard) <= 1, (method, per_shard)
+
+
 def test_a_read_only_store_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests run as root, for whom chmod does not make a folder read-only: os.access says it."""
     store = tmp_path / "store"
