@@ -131,6 +131,11 @@ def test_shape_and_finiteness_checks():
         PointingGame().score(None, blank(2, 8, 8), labels(2), torch.zeros(2, 8, 7), torch.zeros(2, 4))
     with pytest.raises(ValueError):
         WSL().score(None, blank(1, 8, 8), labels(1), torch.full((1, 8, 8), math.nan), torch.zeros(1, 4))
+    for bad in (math.nan, math.inf, -math.inf):          # one pixel of one map is enough
+        maps = torch.rand(3, 8, 8)
+        maps[1, 2, 5] = bad
+        with pytest.raises(ValueError, match="maps must be finite"):
+            PointingGame().score(None, blank(3, 8, 8), labels(3), maps, torch.zeros(3, 4, dtype=torch.long))
 
 
 # ---------------------------------------------------------------- pointing game
