@@ -34,7 +34,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
               "(merge the N reports with `pytest-xai merge`)", ""),
     ("imagenet-root", "ILSVRC2012 folder for --xai-benchmark=imagenet (val images and box annotations)", ""),
     ("weights-dir", "folder of local checkpoint files (looked up before $TORCH_HOME/hub/checkpoints)", ""),
-    ("baseline", "a report whose cells are the floor: a cell significantly worse than its entry fails "
+    ("baseline", "a report whose cells are the floor: a cell worse than its entry (significantly, and by more "
+                 "than --xai-baseline-margin) fails "
                  "(default: reports/baseline-BENCHMARK.json when it exists; 'none' for no baseline)", ""),
     ("baseline-alpha", "significance level of the one-sided baseline test", "0.01"),
     ("baseline-margin", "the drop of a cell's mean (in the metric's units) below its baseline entry's that a "

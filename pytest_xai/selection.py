@@ -49,7 +49,8 @@ class Grid:
         if self.shard is None:
             return tuple(cells)
         k, n = self.shard
-        deal = {(mo, me): i for i, (me, mo) in enumerate((me, mo) for me in self.methods for mo in self.models)}
+        deal = {(mo, me): j * len(self.models) + i for j, me in enumerate(self.methods)
+                for i, mo in enumerate(self.models)}
         return tuple(c for c in cells if deal[c.model, c.method] % n == k - 1)
 
 
