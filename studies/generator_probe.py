@@ -9,7 +9,7 @@ The world is a registered one (``--world VERSION``) or one built from the option
 ``--null-patch``, ``--blur``,
 ``--version``); the recipe is the shipped one for that world unless ``--epochs``,
 ``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``, ``--tight``,
-``--curriculum`` or ``--texture-first`` say otherwise. ``resnet`` and ``resnet-r`` (or the pair of ``--arch``)
+``--curriculum``, ``--texture-first`` or ``--feature-mix`` say otherwise. ``resnet`` and ``resnet-r`` (or the pair of ``--arch``)
 are trained into ``runs/probes/TAG/`` (resumable; ``--device cuda`` trains on a GPU; a
 model whose card is already there is not retrained), then evaluated on test images of
 seed 1, which the default run (seed 0) never shows, so a world is not chosen on the images
@@ -97,7 +97,7 @@ def recipe(name: str, world: mini.World, args: argparse.Namespace) -> train.Conf
     overrides = {"epochs": args.epochs, "train_images": args.train_images, "batch_size": args.batch,
                  "eps": args.eps, "clean_epochs": args.clean, "ramp_epochs": args.ramp, "zoom": args.zoom,
                  "tight_epochs": args.tight, "curriculum": args.curriculum, "texture_first": args.texture_first,
-                 "seed": args.seed}
+                 "feature_mix": args.feature_mix, "seed": args.seed}
     return dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -166,7 +166,8 @@ def main() -> None:
     parser.add_argument("--blur", type=float, default=0.0, help="Gaussian blur radius of the photograph, px")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
                          ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),
-                         ("--curriculum", float), ("--texture-first", float), ("--seed", int)):
+                         ("--curriculum", float), ("--texture-first", float), ("--feature-mix", float),
+                         ("--seed", int)):
         parser.add_argument(option, type=kind, help="recipe override")
     parser.add_argument("--images", type=int, default=1000, help="test images (seed 1) to evaluate on")
     parser.add_argument("--threads", type=int, default=1)

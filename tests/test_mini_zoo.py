@@ -15,7 +15,8 @@ from pytest_xai.attacks import pgd_l2
 from pytest_xai.benchmarks.base import MissingFile
 from pytest_xai.benchmarks.mini import benchmark as mini_benchmark
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
-from pytest_xai.benchmarks.mini.train import Config, _texture_alone, _warm, _zoom, count_macs, default_config, main, train
+from pytest_xai.benchmarks.mini.train import (Config, _one_feature_alone, _split_uint8, _texture_alone, _warm,
+                                              _zoom, count_macs, default_config, main, train)
 from pytest_xai.benchmarks.mini.world import (GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, WORLDS, _texture_tiles,
                                               make_split)
 from pytest_xai.registry import Registry
@@ -201,6 +202,33 @@ def test_texture_first_keeps_a_texture_that_lies_in_the_box():
         outside = torch.ones_like(image[0], dtype=torch.bool)
         outside[y0:y1 + 1, x0:x1 + 1] = False
         assert torch.equal(image[:, outside], original[:, outside])
+
+
+def test_feature_mix_shows_a_share_of_the_batch_one_feature_alone():
+    """Of a batch, about ``share`` of the images are replaced: half by the texture alone (box
+    grey), half by the digit alone (the image drawn without the texture); the rest as drawn."""
+    world = WORLDS[4]
+    images, labels, boxes = make_split("test", 400, 0, world=world)
+    plain = make_split("test", 400, 0, world=replace(world, texture=0))[0]
+    torch.manual_seed(0)
+    out = _one_feature_alone(images, plain, labels, boxes, world, share=0.5)
+    grey = _texture_alone(images, labels, boxes, world)
+    kinds = [("whole" if torch.equal(o, i) else "texture" if torch.equal(o, g) else "digit" if torch.equal(o, d)
+              else "other") for o, i, g, d in zip(out, images, grey, plain)]
+    counts = {k: kinds.count(k) for k in ("whole", "texture", "digit", "other")}
+    assert counts["other"] == 0, counts
+    assert 160 <= counts["whole"] <= 240 and 70 <= counts["texture"] <= 130 and 70 <= counts["digit"] <= 130, counts
+    assert torch.equal(_one_feature_alone(images, plain, labels, boxes, world, share=0.0), images)
+
+
+def test_training_data_cache_tells_apart_worlds_of_one_version(tmp_path):
+    """A world drawn without its texture keeps its version; its cached split must not be the other's."""
+    world = WORLDS[4]
+    textured = _split_uint8("test", 4, 0, tmp_path, world)[0]
+    plain = _split_uint8("test", 4, 0, tmp_path, replace(world, texture=0))[0]
+    assert not torch.equal(textured, plain)
+    assert torch.equal(_split_uint8("test", 4, 0, tmp_path, world)[0], textured)     # read back from the cache
+    assert len(list(tmp_path.glob("*.pt"))) == 2
 
 
 @pytest.mark.slow

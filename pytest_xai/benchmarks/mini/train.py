@@ -56,7 +56,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -95,6 +95,7 @@ class Config:
     tight_epochs: float = 3.0
     curriculum: float = 1.0
     texture_first: float = 0.0      # epochs at the start with the digit's box grey: the texture alone (_texture_alone)
+    feature_mix: float = 0.0        # share of every batch showing one feature alone (_one_feature_alone)
     seed: int = 0
     data_seed: int = 0
     generator_version: int = mini.WORLD.version
@@ -149,8 +150,10 @@ def count_macs(net: nn.Module, size: int = mini.IMAGE_SIZE) -> int:
 
 def _split_uint8(split: str, n: int, seed: int, cache: Path, world: mini.World
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``n`` images of ``split`` in ``world`` as uint8 (cached under ``cache``), their labels and boxes."""
-    path = cache / f"mini-{split}-g{world.version}-s{seed}-n{n}.pt"
+    """``n`` images of ``split`` in ``world`` as uint8 (cached under ``cache``, keyed on every knob of
+    the world: a variant of a world keeps its version), their labels and boxes."""
+    knobs = hashlib.sha256(repr(world).encode()).hexdigest()[:12]
+    path = cache / f"mini-{split}-g{world.version}-{knobs}-s{seed}-n{n}.pt"
     if path.exists():
         data = torch.load(path, weights_only=True)
         return data["images"], data["labels"], data["boxes"]
@@ -208,6 +211,23 @@ def _texture_alone(images01: torch.Tensor, labels: torch.Tensor, boxes: torch.Te
         x0, y0, x1, y1 = box
         pattern = torch.from_numpy(mini.texture_pattern(world, label, dy, dx)).permute(2, 0, 1)
         out[i, :, y0:y1 + 1, x0:x1 + 1] += world.texture / 255 * pattern[:, y0:y1 + 1, x0:x1 + 1]
+    return out
+
+
+def _one_feature_alone(images01: torch.Tensor, plain01: torch.Tensor, labels: torch.Tensor, boxes: torch.Tensor,
+                       world: mini.World, share: float) -> torch.Tensor:
+    """A random ``share`` of the images with one class feature alone: half of them the texture
+    alone (``_texture_alone``), half the digit alone (``plain01``: the same images drawn without
+    the texture). A network must then classify from each feature by itself, so that on a whole
+    image it uses both, where trained on whole images alone it settles on one of them by the
+    seed's chance (docs/mini-benchmark.md)."""
+    chosen = torch.rand(len(images01)) < share
+    texture = chosen & (torch.rand(len(images01)) < 0.5)
+    digit = chosen & ~texture
+    out = images01.clone()
+    if texture.any():
+        out[texture] = _texture_alone(images01[texture], labels[texture], boxes[texture], world)
+    out[digit] = plain01[digit]
     return out
 
 
@@ -334,6 +354,9 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
     run_dir = runs_dir / name
     run_dir.mkdir(parents=True, exist_ok=True)
     train_x, train_y, train_boxes = _split_uint8("train", cfg.train_images, cfg.data_seed, runs_dir / "data", world)
+    if cfg.feature_mix:
+        plain_x = _split_uint8("train", cfg.train_images, cfg.data_seed, runs_dir / "data",
+                               replace(world, texture=0))[0]
     test_x, test_y, _ = _split_uint8("test", cfg.test_images, cfg.data_seed, runs_dir / "data", world)
     torch.manual_seed(cfg.seed)
     net = mini_zoo.build(name).to(device, memory_format=torch.channels_last)
@@ -368,6 +391,9 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
             images01 = train_x[index].float().div_(255)
             if progress < cfg.texture_first:      # before the zoom, while the boxes are the images'
                 images01 = _texture_alone(images01, train_y[index], train_boxes[index], world)
+            if cfg.feature_mix:
+                images01 = _one_feature_alone(images01, plain_x[index].float().div_(255), train_y[index],
+                                              train_boxes[index], world, cfg.feature_mix)
             images01 = _zoom(images01, train_boxes[index], cfg.zoom, _warm(cfg, progress))
             labels = train_y[index].to(device)
             loss, logits = _train_step(net, info, images01.to(device).contiguous(memory_format=torch.channels_last),
