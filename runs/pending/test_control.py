@@ -1,5 +1,9 @@
 """F1a discriminates: it holds for the ResNet pair of `mini` and not for `mini-control`'s
-placebo pair (a vanilla ResNet of another seed registered as the robust twin)."""
+placebo pair (a vanilla ResNet of another seed registered as the robust twin).
+
+It needs a recipe whose vanilla ResNets read the same features whatever their seed: on V4
+a seed-1 ResNet ignored the texture that seed-0 ones read (docs/mini-benchmark.md,
+`zoo4s1`), and against such a placebo F1a's statistic favours the placebo."""
 
 from __future__ import annotations
 
