@@ -97,7 +97,8 @@ def recipe(name: str, world: mini.World, args: argparse.Namespace) -> train.Conf
     overrides = {"epochs": args.epochs, "train_images": args.train_images, "batch_size": args.batch,
                  "eps": args.eps, "clean_epochs": args.clean, "ramp_epochs": args.ramp, "zoom": args.zoom,
                  "tight_epochs": args.tight, "curriculum": args.curriculum, "texture_first": args.texture_first,
-                 "feature_mix": args.feature_mix, "seed": args.seed}
+                 "digit_alone": args.digit_alone, "feature_mix": args.feature_mix, "logit_penalty": args.logit_penalty,
+                 "seed": args.seed}
     return dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -166,8 +167,8 @@ def main() -> None:
     parser.add_argument("--blur", type=float, default=0.0, help="Gaussian blur radius of the photograph, px")
     for option, kind in (("--epochs", int), ("--train-images", int), ("--batch", int), ("--eps", float),
                          ("--clean", float), ("--ramp", float), ("--zoom", float), ("--tight", float),
-                         ("--curriculum", float), ("--texture-first", float), ("--feature-mix", float),
-                         ("--seed", int)):
+                         ("--curriculum", float), ("--texture-first", float), ("--digit-alone", float),
+                         ("--feature-mix", float), ("--logit-penalty", float), ("--seed", int)):
         parser.add_argument(option, type=kind, help="recipe override")
     parser.add_argument("--images", type=int, default=1000, help="test images (seed 1) to evaluate on")
     parser.add_argument("--threads", type=int, default=1)

@@ -15,8 +15,9 @@ from pytest_xai.attacks import pgd_l2
 from pytest_xai.benchmarks.base import MissingFile
 from pytest_xai.benchmarks.mini import benchmark as mini_benchmark
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
-from pytest_xai.benchmarks.mini.train import (Config, _one_feature_alone, _split_uint8, _texture_alone, _warm,
-                                              _zoom, count_macs, default_config, main, train)
+from pytest_xai.benchmarks.mini.train import (Config, _feature_phase, _one_feature_alone, _split_uint8,
+                                              _texture_alone, _warm, _zoom, count_macs, default_config, main,
+                                              spectral_decoupling, train)
 from pytest_xai.benchmarks.mini.world import (GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, WORLDS, _texture_tiles,
                                               make_split)
 from pytest_xai.registry import Registry
@@ -204,6 +205,13 @@ def test_texture_first_keeps_a_texture_that_lies_in_the_box():
         assert torch.equal(image[:, outside], original[:, outside])
 
 
+def test_feature_phases_show_the_texture_then_the_digit_then_both():
+    cfg = Config(epochs=8, texture_first=2.0, digit_alone=1.5)
+    phases = [_feature_phase(cfg, progress) for progress in (0.0, 1.99, 2.0, 3.49, 3.5, 7.9)]
+    assert phases == ["texture", "texture", "digit", "digit", "both", "both"]
+    assert _feature_phase(Config(epochs=8), 0.0) == "both"
+
+
 def test_feature_mix_shows_a_share_of_the_batch_one_feature_alone():
     """Of a batch, about ``share`` of the images are replaced: half by the texture alone (box
     grey), half by the digit alone (the image drawn without the texture); the rest as drawn."""
@@ -219,6 +227,17 @@ def test_feature_mix_shows_a_share_of_the_batch_one_feature_alone():
     assert counts["other"] == 0, counts
     assert 160 <= counts["whole"] <= 240 and 70 <= counts["texture"] <= 130 and 70 <= counts["digit"] <= 130, counts
     assert torch.equal(_one_feature_alone(images, plain, labels, boxes, world, share=0.0), images)
+
+
+def test_spectral_decoupling_pulls_every_logit_towards_zero_in_proportion():
+    """The penalty is strength x the mean square of the logits, so its gradient on each logit is
+    2 x strength x logit / count: the larger a logit, the harder it is pulled back."""
+    logits = torch.tensor([[3.0, -1.0], [0.0, 2.0]], requires_grad=True)
+    penalty = spectral_decoupling(logits, 0.1)
+    assert penalty.item() == pytest.approx(0.1 * (9 + 1 + 0 + 4) / 4)
+    penalty.backward()
+    assert torch.allclose(logits.grad, 0.1 * 2 * logits.detach() / 4)
+    assert default_config("resnet").logit_penalty == 0.0 == Config(epochs=1).logit_penalty
 
 
 def test_training_data_cache_tells_apart_worlds_of_one_version(tmp_path):

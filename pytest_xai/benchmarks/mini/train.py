@@ -95,7 +95,9 @@ class Config:
     tight_epochs: float = 3.0
     curriculum: float = 1.0
     texture_first: float = 0.0      # epochs at the start with the digit's box grey: the texture alone (_texture_alone)
+    digit_alone: float = 0.0        # epochs after those with the images drawn without their texture: the digit alone
     feature_mix: float = 0.0        # share of every batch showing one feature alone (_one_feature_alone)
+    logit_penalty: float = 0.0      # spectral decoupling's lambda: loss + lambda * mean(logits ** 2)
     seed: int = 0
     data_seed: int = 0
     generator_version: int = mini.WORLD.version
@@ -214,6 +216,14 @@ def _texture_alone(images01: torch.Tensor, labels: torch.Tensor, boxes: torch.Te
     return out
 
 
+def _feature_phase(cfg: Config, progress: float) -> str:
+    """Which feature the images show at ``progress`` (epochs): "texture" alone for the first
+    ``texture_first`` epochs, then the "digit" alone for ``digit_alone`` epochs, then "both"."""
+    if progress < cfg.texture_first:
+        return "texture"
+    return "digit" if progress < cfg.texture_first + cfg.digit_alone else "both"
+
+
 def _one_feature_alone(images01: torch.Tensor, plain01: torch.Tensor, labels: torch.Tensor, boxes: torch.Tensor,
                        world: mini.World, share: float) -> torch.Tensor:
     """A random ``share`` of the images with one class feature alone: half of them the texture
@@ -289,6 +299,14 @@ def _train_step(net: nn.Module, info: mini_zoo.MiniModelInfo, images01: torch.Te
     return F.cross_entropy(logits, labels) + adv_loss, logits
 
 
+def spectral_decoupling(logits: torch.Tensor, strength: float) -> torch.Tensor:
+    """Pezeshki et al. 2021's penalty on the logits, ``strength * mean(logits ** 2)`` (the form of the
+    authors' code, as WILDS has it). Cross-entropy alone stops pushing once one feature separates the
+    classes, starving every feature not yet learned (their "gradient starvation"); with the logits
+    held small, the loss keeps rewarding each predictive feature on its own."""
+    return strength * logits.pow(2).mean()
+
+
 def _device(net: nn.Module) -> torch.device:
     return next(net.parameters()).device
 
@@ -354,7 +372,7 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
     run_dir = runs_dir / name
     run_dir.mkdir(parents=True, exist_ok=True)
     train_x, train_y, train_boxes = _split_uint8("train", cfg.train_images, cfg.data_seed, runs_dir / "data", world)
-    if cfg.feature_mix:
+    if cfg.feature_mix or cfg.digit_alone:
         plain_x = _split_uint8("train", cfg.train_images, cfg.data_seed, runs_dir / "data",
                                replace(world, texture=0))[0]
     test_x, test_y, _ = _split_uint8("test", cfg.test_images, cfg.data_seed, runs_dir / "data", world)
@@ -389,8 +407,11 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
             for group in optimizer.param_groups:
                 group["lr"] = _lr(cfg, epoch * steps_per_epoch + step, cfg.epochs * steps_per_epoch)
             images01 = train_x[index].float().div_(255)
-            if progress < cfg.texture_first:      # before the zoom, while the boxes are the images'
+            phase = _feature_phase(cfg, progress)
+            if phase == "texture":      # before the zoom, while the boxes are the images'
                 images01 = _texture_alone(images01, train_y[index], train_boxes[index], world)
+            elif phase == "digit":
+                images01 = plain_x[index].float().div_(255)
             if cfg.feature_mix:
                 images01 = _one_feature_alone(images01, plain_x[index].float().div_(255), train_y[index],
                                               train_boxes[index], world, cfg.feature_mix)
@@ -398,6 +419,8 @@ def train(name: str, cfg: Config, weights_dir: Path = WEIGHTS_DIR, runs_dir: Pat
             labels = train_y[index].to(device)
             loss, logits = _train_step(net, info, images01.to(device).contiguous(memory_format=torch.channels_last),
                                        labels, eps)
+            if cfg.logit_penalty:
+                loss = loss + spectral_decoupling(logits, cfg.logit_penalty)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
