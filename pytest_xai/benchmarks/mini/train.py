@@ -301,9 +301,10 @@ def _train_step(net: nn.Module, info: mini_zoo.MiniModelInfo, images01: torch.Te
 
 def spectral_decoupling(logits: torch.Tensor, strength: float) -> torch.Tensor:
     """Pezeshki et al. 2021's penalty on the logits, ``strength * mean(logits ** 2)`` (the form of the
-    authors' code, as WILDS has it). Cross-entropy alone stops pushing once one feature separates the
-    classes, starving every feature not yet learned (their "gradient starvation"); with the logits
-    held small, the loss keeps rewarding each predictive feature on its own."""
+    authors' code, as WILDS has it): their remedy for "gradient starvation", where cross-entropy stops
+    pushing once one feature separates the classes. On the v4 world it did not change which feature
+    a ResNet reads, but spread a vanilla ResNet's input gradients off the digit (docs/mini-benchmark.md).
+    The logits are those of the training step (adversarial ones for a robust model)."""
     return strength * logits.pow(2).mean()
 
 
