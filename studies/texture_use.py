@@ -24,15 +24,14 @@ from pytest_xai.benchmarks.base import LoadedModel
 from pytest_xai.benchmarks.mini import world as mini
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.session import base_registry
-from studies.generator_probe import accuracy, load_pair
+from studies.generator_probe import accuracy, load_pair, logits
 
 
 def mean_margin(model: LoadedModel, images01: torch.Tensor, labels: torch.Tensor) -> float:
     """Mean over the images of the true class's logit minus the largest other logit."""
-    with torch.no_grad():
-        logits = torch.cat([model(b) for b in model.normalize(images01).split(250)])
-    true = logits.gather(1, labels[:, None])[:, 0]
-    other = logits.scatter(1, labels[:, None], float("-inf")).max(1).values
+    z = logits(model, images01)
+    true = z.gather(1, labels[:, None])[:, 0]
+    other = z.scatter(1, labels[:, None], float("-inf")).max(1).values
     return (true - other).mean().item()
 
 
