@@ -67,7 +67,7 @@ def _range(text: str) -> tuple[int, int]:
 
 
 WORLD_OPTIONS = ("digit", "stroke", "version", "distractors", "letters", "context", "texture", "presence",
-                 "fidelity", "inside", "texture_cell", "ring", "box_only", "null_patch", "blur")
+                 "fidelity", "inside", "texture_cell", "texture_groups", "ring", "box_only", "null_patch", "blur")
 
 
 def world_from(args: argparse.Namespace) -> mini.World:
@@ -81,6 +81,8 @@ def world_from(args: argparse.Namespace) -> mini.World:
         fields["texture_inside"] = True
     if args.texture_cell != 1:
         fields["texture_cell"] = args.texture_cell
+    if args.texture_groups != mini.NUM_CLASSES:
+        fields["texture_groups"] = args.texture_groups
     if args.blur:
         fields["background_blur"] = args.blur
     if args.ring:
@@ -165,6 +167,8 @@ def main() -> None:
     parser.add_argument("--fidelity", type=float, default=1.0, help="chance that the texture is the label's")
     parser.add_argument("--inside", action="store_true", help="the texture covers the digit's box too")
     parser.add_argument("--texture-cell", type=_positive, default=1, help="px per cell of the texture's tile")
+    parser.add_argument("--texture-groups", type=_positive, default=mini.NUM_CLASSES,
+                        help="distinct textures (the label's is that of label %% N): 5 names a pair of digits")
     parser.add_argument("--ring", help="GAP-WIDTH: the texture only in a ring WIDTH px wide, GAP px outside the box")
     parser.add_argument("--box-only", action="store_true", help="the texture inside the digit's box alone")
     parser.add_argument("--null-patch", type=int, default=0, help="side of a fixed striped patch (0: none)")

@@ -153,6 +153,24 @@ def test_a_coarse_texture_is_constant_over_its_cells():
     assert not blocks_constant(dataclasses.replace(coarse, texture_cell=1))
 
 
+def test_texture_groups_give_two_digits_one_texture_and_no_digit_its_own():
+    """With ``texture_groups`` 5 the labels l and l + 5 share a texture and the five groups'
+    textures differ, so the texture names a pair of digits, never the digit."""
+    import dataclasses
+
+    import pytest
+
+    grouped = dataclasses.replace(TEXTURED, version=992, texture_presence=1.0, texture_groups=5)
+    patterns = [mini.texture_pattern(grouped, label, 1, 2) for label in range(mini.NUM_CLASSES)]
+    for label in range(5):
+        assert (patterns[label] == patterns[label + 5]).all()
+    assert all((patterns[a] != patterns[b]).any() for a in range(5) for b in range(a))
+    ten = [mini.texture_pattern(TEXTURED, label, 1, 2) for label in range(mini.NUM_CLASSES)]
+    assert all((ten[label] != ten[label + 5]).any() for label in range(5))
+    with pytest.raises(ValueError, match="texture_groups"):
+        dataclasses.replace(TEXTURED, texture_groups=0)
+
+
 def test_a_ring_texture_lies_only_between_its_gap_and_its_outer_edge():
     """With ``texture_ring`` (gap, width) the texture changes only pixels whose Chebyshev
     distance from the box is gap .. gap + width - 1, and the layout is the same as without it."""

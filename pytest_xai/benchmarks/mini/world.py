@@ -79,6 +79,9 @@ class World:
     is no ring: the texture lies everywhere outside the box. ``texture_box_only`` puts it
     inside the box alone, where the digit is: a CAM of a model that reads it stays on the
     box, while the input gradient of a texture detector need not.
+    ``texture_groups`` is the number of distinct textures: the label's texture is the tile of
+    ``label % texture_groups``, so with 5 it names a pair of digits and not the digit: a
+    network that reads it still needs the digit for the rest, and cannot end reading it alone.
     ``background_blur`` blurs the photograph (Gaussian, radius in px) before anything is
     drawn on it, so that its fine detail no longer hides a high-frequency texture: the
     texture keeps its L2 norm, and the band it lives in holds little else.
@@ -98,9 +101,12 @@ class World:
     texture_cell: int = 1           # px per cell of the texture's tile
     texture_ring: tuple[int, int] = (0, 0)  # (gap, width) px of a ring around the box holding the texture
     texture_box_only: bool = False  # the texture inside the digit's box alone
+    texture_groups: int = NUM_CLASSES  # distinct textures; the label's is that of label % texture_groups
     background_blur: float = 0.0    # Gaussian blur radius (px) of the photograph behind everything
 
     def __post_init__(self) -> None:
+        if not 1 <= self.texture_groups <= NUM_CLASSES:
+            raise ValueError(f"texture_groups must be 1 .. {NUM_CLASSES}, got {self.texture_groups}")
         if self.texture_cell < 1:
             raise ValueError(f"texture_cell must be >= 1 px, got {self.texture_cell}")
         if self.background_blur < 0:
@@ -372,7 +378,7 @@ def texture_pattern(world: World, label: int, dy: int, dx: int) -> np.ndarray:
     the tile's side: int64 [S, S, 3] of +-1."""
     import numpy as np
 
-    tile = _texture_tiles()[label].repeat(world.texture_cell, axis=0).repeat(world.texture_cell, axis=1)
+    tile = _texture_tiles()[label % world.texture_groups].repeat(world.texture_cell, axis=0).repeat(world.texture_cell, axis=1)
     dy, dx = dy % len(tile), dx % len(tile)
     reps = IMAGE_SIZE // len(tile) + 2
     return np.tile(tile, (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
