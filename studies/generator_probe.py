@@ -67,7 +67,7 @@ def _range(text: str) -> tuple[int, int]:
 
 
 WORLD_OPTIONS = ("digit", "stroke", "version", "distractors", "letters", "context", "texture", "presence",
-                 "fidelity", "inside", "texture_cell", "texture_groups", "ring", "box_only", "null_patch", "blur")
+                 "fidelity", "digit_fidelity", "inside", "texture_cell", "texture_groups", "ring", "box_only", "null_patch", "blur")
 
 
 def world_from(args: argparse.Namespace) -> mini.World:
@@ -81,6 +81,8 @@ def world_from(args: argparse.Namespace) -> mini.World:
         fields["texture_inside"] = True
     if args.texture_cell != 1:
         fields["texture_cell"] = args.texture_cell
+    if args.digit_fidelity != 1:
+        fields["digit_fidelity"] = args.digit_fidelity
     if args.texture_groups != mini.NUM_CLASSES:
         fields["texture_groups"] = args.texture_groups
     if args.blur:
@@ -165,6 +167,7 @@ def main() -> None:
     parser.add_argument("--texture", type=int, default=0, help="texture amplitude in grey levels (0: none)")
     parser.add_argument("--presence", type=float, default=0.0, help="share of images with the texture")
     parser.add_argument("--fidelity", type=float, default=1.0, help="chance that the texture is the label's")
+    parser.add_argument("--digit-fidelity", type=float, default=1.0, help="chance that the digit is the label's")
     parser.add_argument("--inside", action="store_true", help="the texture covers the digit's box too")
     parser.add_argument("--texture-cell", type=_positive, default=1, help="px per cell of the texture's tile")
     parser.add_argument("--texture-groups", type=_positive, default=mini.NUM_CLASSES,

@@ -171,6 +171,25 @@ def test_texture_groups_give_two_digits_one_texture_and_no_digit_its_own():
         dataclasses.replace(TEXTURED, texture_groups=0)
 
 
+def test_with_digit_fidelity_the_digit_is_another_class_on_the_rest_of_the_images():
+    """``digit_fidelity`` 0.8: about 80 % of images show a digit of their label, the rest one of
+    another class, and the label's texture stays on every image."""
+    import dataclasses
+
+    import numpy as np
+
+    world = dataclasses.replace(TEXTURED, version=993, texture_presence=1.0, digit_fidelity=0.8)
+    pool = mini._pool("test")
+    n = 400
+    faithful = []
+    for i in range(n):
+        _, label, _, digit, _ = mini._sample_uint8("test", i, 0, world)
+        faithful.append(bool(np.isin(digit, pool[label])))
+    assert abs(np.mean(faithful) - 0.8) < 3 * (0.16 / n) ** 0.5
+    plain_samples = [mini._sample_uint8("test", i, 0, TEXTURED) for i in range(50)]
+    assert all(np.isin(digit, pool[label]) for _, label, _, digit, _ in plain_samples)
+
+
 def test_a_ring_texture_lies_only_between_its_gap_and_its_outer_edge():
     """With ``texture_ring`` (gap, width) the texture changes only pixels whose Chebyshev
     distance from the box is gap .. gap + width - 1, and the layout is the same as without it."""

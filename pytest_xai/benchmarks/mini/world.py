@@ -82,6 +82,9 @@ class World:
     ``texture_groups`` is the number of distinct textures: the label's texture is the tile of
     ``label % texture_groups``, so with 5 it names a pair of digits and not the digit: a
     network that reads it still needs the digit for the rest, and cannot end reading it alone.
+    ``digit_fidelity`` < 1 draws a digit of another class on the rest of the images (the
+    label stays), so the digit alone cannot reach full accuracy either: with a texture that
+    is always the label's, a network that reads the digit gains from reading the texture too.
     ``background_blur`` blurs the photograph (Gaussian, radius in px) before anything is
     drawn on it, so that its fine detail no longer hides a high-frequency texture: the
     texture keeps its L2 norm, and the band it lives in holds little else.
@@ -102,9 +105,12 @@ class World:
     texture_ring: tuple[int, int] = (0, 0)  # (gap, width) px of a ring around the box holding the texture
     texture_box_only: bool = False  # the texture inside the digit's box alone
     texture_groups: int = NUM_CLASSES  # distinct textures; the label's is that of label % texture_groups
+    digit_fidelity: float = 1.0     # chance that the digit drawn is the label's (else another class's)
     background_blur: float = 0.0    # Gaussian blur radius (px) of the photograph behind everything
 
     def __post_init__(self) -> None:
+        if not 0 < self.digit_fidelity <= 1:
+            raise ValueError(f"digit_fidelity must be in (0, 1], got {self.digit_fidelity}")
         if not 1 <= self.texture_groups <= NUM_CLASSES:
             raise ValueError(f"texture_groups must be 1 .. {NUM_CLASSES}, got {self.texture_groups}")
         if self.texture_cell < 1:
@@ -416,7 +422,10 @@ def _sample_uint8(split: str, index: int, seed: int, world: World | None = None
     pool = _pool(split)
     rng = np.random.default_rng([seed, SPLITS.index(split), index, world.version])
     label = int(rng.integers(NUM_CLASSES))
-    digit = int(pool[label][rng.integers(len(pool[label]))])
+    shown = label   # the digit's class; the extra draw only when needed, so other worlds keep their images
+    if world.digit_fidelity < 1 and rng.random() >= world.digit_fidelity:
+        shown = (label + 1 + int(rng.integers(NUM_CLASSES - 1))) % NUM_CLASSES
+    digit = int(pool[shown][rng.integers(len(pool[shown]))])
     background, in_context = _background(rng, label, world.context_p)
     image = Image.fromarray(background)
     if world.background_blur:
