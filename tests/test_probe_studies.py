@@ -1,0 +1,42 @@
+"""The probe studies' glue: saved per-image scores reach the claims' rules intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studies import placebo_pair
+from studies.generator_probe import f1_verdicts
+
+METHODS = ("gradient", "integrated_gradients", "shap", "gradcam", "cam")
+
+
+def _save_probe(root: Path, tag: str, hit_rate: float, n: int = 400) -> None:
+    rng = np.random.default_rng(len(tag))
+    scores = {f"{method}_{metric}_resnet": (rng.random(n) < hit_rate).astype(float)
+              for method in METHODS for metric in ("pointing_game", "wsl")}
+    scores["gradient_pointing_game_resnet-r"] = np.ones(n)     # a twin's scores, not the vanilla model's
+    (root / "runs" / "probes" / tag).mkdir(parents=True)
+    np.savez(root / "runs" / "probes" / tag / "probe.npz", cl=np.ones(n, bool), **scores)
+
+
+def test_placebo_pair_reads_the_vanilla_models_scores_and_keeps_the_first_n(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    _save_probe(tmp_path, "a", 0.5)
+    monkeypatch.chdir(tmp_path)
+    scores = placebo_pair.vanilla_scores("a", "resnet", 128)
+    assert set(scores) == {(method, metric) for method in METHODS for metric in ("pointing_game", "wsl")}
+    assert all(len(s) == 128 for s in scores.values())
+    assert scores["gradient", "pointing_game"].mean() < 1     # not the twin's all-ones scores
+
+
+def test_f1a_holds_only_when_the_twin_localizes_better() -> None:
+    rng = np.random.default_rng(0)
+    draw = lambda rate: (rng.random(400) < rate).astype(float)  # noqa: E731
+    keys = [(method, metric) for method in METHODS for metric in ("pointing_game", "wsl")]
+    better = f1_verdicts({key: [draw(0.5), draw(0.9)] for key in keys})
+    alike = f1_verdicts({key: [draw(0.7), draw(0.7)] for key in keys})
+    assert better[0].startswith("F1a: holds")
+    assert alike[0].startswith("F1a: ") and not alike[0].startswith("F1a: holds")
