@@ -384,7 +384,8 @@ def texture_pattern(world: World, label: int, dy: int, dx: int) -> np.ndarray:
     the tile's side: int64 [S, S, 3] of +-1."""
     import numpy as np
 
-    tile = _texture_tiles()[label % world.texture_groups].repeat(world.texture_cell, axis=0).repeat(world.texture_cell, axis=1)
+    cell = world.texture_cell
+    tile = _texture_tiles()[label % world.texture_groups].repeat(cell, axis=0).repeat(cell, axis=1)
     dy, dx = dy % len(tile), dx % len(tile)
     reps = IMAGE_SIZE // len(tile) + 2
     return np.tile(tile, (reps, reps, 1))[dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
