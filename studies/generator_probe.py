@@ -18,7 +18,8 @@ its numbers are reported on. Printed, vanilla / robust:
 
 - clean and PGD accuracy (the cards' evaluation attack), mean confidence;
 - the diagnostics of the mechanism: accuracy from the digit alone (outside its box
-  grey) and from the background alone (its box grey), accuracy without the texture;
+  grey) and from the background alone (its box grey), accuracy without the texture, and
+  in a world with ``--digit-fidelity`` < 1 accuracy on images whose digit is the label's;
 - on the images both classify correctly (CL): the share of |gradient| inside the box and
   of the min-max normalised CAM's mass,
   the gradient methods (Gradient, IG, SHAP) and the CAM methods (GradCAM, CAM) under
@@ -244,6 +245,10 @@ def main() -> None:
     row("accuracy, background alone", [accuracy(m, torch.where(inside, grey, images), labels) for m in models])
     if world.texture:
         row("accuracy, texture removed", [accuracy(m, plain, labels) for m in models])
+    if world.digit_fidelity < 1:    # other images of the same world, each digit its label's
+        faithful, faithful_labels, _ = mini.make_split("test", args.images, 1,
+                                                       world=dataclasses.replace(world, digit_fidelity=1.0))
+        row("accuracy, every digit the label's", [accuracy(m, faithful, faithful_labels) for m in models])
     right = [torch.cat([m(b).argmax(1) for b in m.normalize(images).split(250)]).eq(labels) for m in models]
     cl = torch.stack(right).all(0)
     print(f"[{args.tag}] {int(cl.sum())} CL images of {args.images}", flush=True)
