@@ -69,7 +69,8 @@ def _range(text: str) -> tuple[int, int]:
 
 
 WORLD_OPTIONS = ("digit", "stroke", "version", "distractors", "letters", "context", "texture", "presence",
-                 "fidelity", "digit_fidelity", "inside", "texture_cell", "texture_groups", "ring", "box_only", "null_patch", "blur")
+                 "fidelity", "digit_fidelity", "inside", "texture_cell", "texture_groups", "ring", "box_only",
+                 "null_patch", "blur")
 
 
 def world_from(args: argparse.Namespace) -> mini.World:
