@@ -250,7 +250,7 @@ def main() -> None:
         faithful, faithful_labels, _ = mini.make_split("test", args.images, 1,
                                                        world=dataclasses.replace(world, digit_fidelity=1.0))
         row("accuracy, every digit the label's", [accuracy(m, faithful, faithful_labels) for m in models])
-    right = [torch.cat([m(b).argmax(1) for b in m.normalize(images).split(250)]).eq(labels) for m in models]
+    right = [logits(m, images).argmax(1).eq(labels) for m in models]
     cl = torch.stack(right).all(0)
     print(f"[{args.tag}] {int(cl.sum())} CL images of {args.images}", flush=True)
     hits, shares = localization_scores(registry, models, images[cl], labels[cl], boxes[cl])
@@ -267,6 +267,20 @@ def main() -> None:
             print(f"[{args.tag}] {line}", flush=True)
     np.savez(out / "probe.npz", cl=cl.numpy(),
              **{f"{m}_{k}_{n}": v for (m, k), vs in hits.items() for n, v in zip(names, vs)})
+
+
+def saved_scores(tag: str, name: str, images: int | None = None) -> dict[tuple[str, str], np.ndarray]:
+    """{(method, metric): per-image scores} of model ``name`` as probe ``tag`` saved them
+    (``runs/probes/TAG/probe.npz``, keys ``METHOD_METRIC_NAME``), each cut to its first ``images``."""
+    saved = np.load(Path("runs/probes") / tag / "probe.npz")
+    scores = {}
+    for key in saved.files:
+        head, found, rest = key.rpartition(f"_{name}")
+        if not found or rest:       # ``cl``, or another model's key (``..._resnet-r`` for ``resnet``)
+            continue
+        metric = next(m for m in (PointingGame.name, WSL.name) if head.endswith(m))
+        scores[head[:-len(metric) - 1], metric] = saved[key][:images]
+    return scores
 
 
 if __name__ == "__main__":

@@ -14,25 +14,8 @@ only in their seed must not look like a vanilla model and its robust twin.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-import numpy as np
-
-from studies.generator_probe import f1_verdicts
-
-
-def vanilla_scores(tag: str, arch: str, images: int | None) -> dict[tuple[str, str], np.ndarray]:
-    """{(method, metric): per-image scores} of probe ``tag``'s vanilla ``arch`` model."""
-    saved = np.load(Path("runs/probes") / tag / "probe.npz")
-    suffix = f"_{arch}"
-    scores = {}
-    for key in saved.files:
-        if not key.endswith(suffix):
-            continue
-        method_metric = key[:-len(suffix)]
-        metric = next(m for m in ("pointing_game", "wsl") if method_metric.endswith(m))
-        scores[method_metric[:-len(metric) - 1], metric] = saved[key][:images]
-    return scores
+from studies.generator_probe import f1_verdicts, saved_scores
 
 
 def main() -> None:
@@ -41,7 +24,7 @@ def main() -> None:
     parser.add_argument("--arch", default="resnet")
     parser.add_argument("--images", type=int, help="each model's first N scored images (default: all)")
     args = parser.parse_args()
-    scores = [vanilla_scores(tag, args.arch, args.images) for tag in args.tags]
+    scores = [saved_scores(tag, args.arch, args.images) for tag in args.tags]
     for first, second in ((0, 1), (1, 0)):
         cells = {key: [scores[first][key], scores[second][key]] for key in scores[first] if key in scores[second]}
         for line in f1_verdicts(cells, arch=args.arch):

@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studies import placebo_pair
-from studies.generator_probe import f1_verdicts
+from studies.generator_probe import f1_verdicts, saved_scores
 
 METHODS = ("gradient", "integrated_gradients", "shap", "gradcam", "cam")
 
@@ -22,11 +21,11 @@ def _save_probe(root: Path, tag: str, hit_rate: float, n: int = 400) -> None:
     np.savez(root / "runs" / "probes" / tag / "probe.npz", cl=np.ones(n, bool), **scores)
 
 
-def test_placebo_pair_reads_the_vanilla_models_scores_and_keeps_the_first_n(tmp_path: Path,
+def test_saved_scores_reads_one_models_scores_and_keeps_the_first_n(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     _save_probe(tmp_path, "a", 0.5)
     monkeypatch.chdir(tmp_path)
-    scores = placebo_pair.vanilla_scores("a", "resnet", 128)
+    scores = saved_scores("a", "resnet", 128)
     assert set(scores) == {(method, metric) for method in METHODS for metric in ("pointing_game", "wsl")}
     assert all(len(s) == 128 for s in scores.values())
     assert scores["gradient", "pointing_game"].mean() < 1     # not the twin's all-ones scores
