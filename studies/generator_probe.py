@@ -5,7 +5,7 @@ on it and measure whether robust gradients localize better than vanilla ones, an
 
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
-``--presence``, ``--fidelity``, ``--digit-fidelity``, ``--inside``, ``--texture-cell``,
+``--presence``, ``--fidelity``, ``--digit-fidelity``, ``--faithful-test``, ``--inside``, ``--texture-cell``,
 ``--texture-groups``, ``--ring``, ``--box-only``, ``--null-patch``, ``--blur``,
 ``--version``); the recipe is the shipped one for that world unless ``--epochs``,
 ``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``, ``--tight``,
@@ -19,7 +19,8 @@ its numbers are reported on. Printed, vanilla / robust:
 - clean and PGD accuracy (the cards' evaluation attack), mean confidence;
 - the diagnostics of the mechanism: accuracy from the digit alone (outside its box
   grey) and from the background alone (its box grey), accuracy without the texture, and
-  in a world with ``--digit-fidelity`` < 1 accuracy on images whose digit is the label's;
+  in a world with ``--digit-fidelity`` < 1 (noisy test images too) accuracy on images whose
+  digit is the label's;
 - on the images both classify correctly (CL): the share of |gradient| inside the box and
   of the min-max normalised CAM's mass,
   the gradient methods (Gradient, IG, SHAP) and the CAM methods (GradCAM, CAM) under
@@ -69,8 +70,8 @@ def _range(text: str) -> tuple[int, int]:
 
 
 WORLD_OPTIONS = ("digit", "stroke", "version", "distractors", "letters", "context", "texture", "presence",
-                 "fidelity", "digit_fidelity", "inside", "texture_cell", "texture_groups", "ring", "box_only",
-                 "null_patch", "blur")
+                 "fidelity", "digit_fidelity", "faithful_test", "inside", "texture_cell", "texture_groups", "ring",
+                 "box_only", "null_patch", "blur")
 
 
 def world_from(args: argparse.Namespace) -> mini.World:
@@ -86,6 +87,8 @@ def world_from(args: argparse.Namespace) -> mini.World:
         fields["texture_cell"] = args.texture_cell
     if args.digit_fidelity != 1:
         fields["digit_fidelity"] = args.digit_fidelity
+    if args.faithful_test:
+        fields["faithful_test"] = True
     if args.texture_groups != mini.NUM_CLASSES:
         fields["texture_groups"] = args.texture_groups
     if args.blur:
@@ -188,6 +191,8 @@ def main() -> None:
     parser.add_argument("--presence", type=float, default=0.0, help="share of images with the texture")
     parser.add_argument("--fidelity", type=float, default=1.0, help="chance that the texture is the label's")
     parser.add_argument("--digit-fidelity", type=float, default=1.0, help="chance that the digit is the label's")
+    parser.add_argument("--faithful-test", action="store_true",
+                        help="the digit noise in the training images alone; every test digit the label's")
     parser.add_argument("--inside", action="store_true", help="the texture covers the digit's box too")
     parser.add_argument("--texture-cell", type=_positive, default=1, help="px per cell of the texture's tile")
     parser.add_argument("--texture-groups", type=_positive, default=mini.NUM_CLASSES,
@@ -246,7 +251,7 @@ def main() -> None:
     row("accuracy, background alone", [accuracy(m, torch.where(inside, grey, images), labels) for m in models])
     if world.texture:
         row("accuracy, texture removed", [accuracy(m, plain, labels) for m in models])
-    if world.digit_fidelity < 1:    # other images of the same world, each digit its label's
+    if world.digit_fidelity < 1 and not world.faithful_test:    # other images of the world, each digit its label's
         faithful, faithful_labels, _ = mini.make_split("test", args.images, 1,
                                                        world=dataclasses.replace(world, digit_fidelity=1.0))
         row("accuracy, every digit the label's", [accuracy(m, faithful, faithful_labels) for m in models])

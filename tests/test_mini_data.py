@@ -190,6 +190,28 @@ def test_with_digit_fidelity_the_digit_is_another_class_on_the_rest_of_the_image
     assert all(np.isin(digit, pool[label]) for _, label, _, digit, _ in plain_samples)
 
 
+def test_faithful_test_keeps_the_digit_noise_to_the_training_split():
+    """With ``faithful_test`` the training images are those of the noisy world (some digits of
+    another class) and the test images those of the same world with every digit the label's."""
+    import dataclasses
+
+    import numpy as np
+
+    noisy = dataclasses.replace(TEXTURED, version=993, texture_presence=1.0, digit_fidelity=0.8)
+    faithful_test = dataclasses.replace(noisy, faithful_test=True)
+    clean = dataclasses.replace(noisy, digit_fidelity=1.0)
+    pool = mini._pool("train")
+    train = [mini._sample_uint8("train", i, 0, faithful_test) for i in range(60)]
+    for i, (pixels, label, box, digit, _) in enumerate(train):
+        noisy_pixels, noisy_label, noisy_box, noisy_digit, _ = mini._sample_uint8("train", i, 0, noisy)
+        assert (label, box, digit) == (noisy_label, noisy_box, noisy_digit)
+        assert np.array_equal(pixels, noisy_pixels)
+    assert not all(np.isin(digit, pool[label]) for _, label, _, digit, _ in train)
+    for i in range(60):
+        pixels, *rest = mini._sample_uint8("test", i, 0, faithful_test)
+        clean_pixels, *clean_rest = mini._sample_uint8("test", i, 0, clean)
+        assert rest == clean_rest and np.array_equal(pixels, clean_pixels)
+
 def test_a_ring_texture_lies_only_between_its_gap_and_its_outer_edge():
     """With ``texture_ring`` (gap, width) the texture changes only pixels whose Chebyshev
     distance from the box is gap .. gap + width - 1, and the layout is the same as without it."""

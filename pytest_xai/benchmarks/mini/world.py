@@ -85,6 +85,10 @@ class World:
     ``digit_fidelity`` < 1 draws a digit of another class on the rest of the images (the
     label stays), so the digit alone cannot reach full accuracy either: with a texture that
     is always the label's, a network that reads the digit gains from reading the texture too.
+    ``faithful_test`` keeps that noise to the training split: every test image shows its
+    label's digit (the same image as with ``digit_fidelity`` 1), so accuracy and the claims
+    are measured on images whose object is the class, and the noise is the training set's
+    label noise alone.
     ``background_blur`` blurs the photograph (Gaussian, radius in px) before anything is
     drawn on it, so that its fine detail no longer hides a high-frequency texture: the
     texture keeps its L2 norm, and the band it lives in holds little else.
@@ -106,6 +110,7 @@ class World:
     texture_box_only: bool = False  # the texture inside the digit's box alone
     texture_groups: int = NUM_CLASSES  # distinct textures; the label's is that of label % texture_groups
     digit_fidelity: float = 1.0     # chance that the digit drawn is the label's (else another class's)
+    faithful_test: bool = False     # digit_fidelity applies to the training split alone
     background_blur: float = 0.0    # Gaussian blur radius (px) of the photograph behind everything
 
     def __post_init__(self) -> None:
@@ -424,7 +429,8 @@ def _sample_uint8(split: str, index: int, seed: int, world: World | None = None
     rng = np.random.default_rng([seed, SPLITS.index(split), index, world.version])
     label = int(rng.integers(NUM_CLASSES))
     shown = label   # the digit's class; the extra draw only when needed, so other worlds keep their images
-    if world.digit_fidelity < 1 and rng.random() >= world.digit_fidelity:
+    noisy = world.digit_fidelity < 1 and not (world.faithful_test and split == "test")
+    if noisy and rng.random() >= world.digit_fidelity:
         shown = (label + 1 + int(rng.integers(NUM_CLASSES - 1))) % NUM_CLASSES
     digit = int(pool[shown][rng.integers(len(pool[shown]))])
     background, in_context = _background(rng, label, world.context_p)
