@@ -15,9 +15,9 @@ from pytest_xai.attacks import pgd_l2
 from pytest_xai.benchmarks.base import MissingFile
 from pytest_xai.benchmarks.mini import benchmark as mini_benchmark
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
-from pytest_xai.benchmarks.mini.train import (Config, _feature_phase, _one_feature_alone, _split_uint8,
-                                              _texture_alone, _warm, _zoom, count_macs, default_config, main,
-                                              spectral_decoupling, train)
+from pytest_xai.benchmarks.mini.train import (V5_EPOCHS, V5_EPS, Config, _feature_phase, _one_feature_alone,
+                                              _split_uint8, _texture_alone, _warm, _zoom, count_macs, default_config,
+                                              main, spectral_decoupling, train)
 from pytest_xai.benchmarks.mini.world import (GENERATOR_VERSION, IMAGE_SIZE, NUM_CLASSES, WORLDS, _texture_tiles,
                                               make_split)
 from pytest_xai.registry import Registry
@@ -361,6 +361,20 @@ def test_mini_control_registers_the_placebo_as_resnets_robust_twin(tmp_path):
 def test_the_placebo_trains_like_resnet_but_with_another_seed():
     resnet, placebo = (default_config(n) for n in ("resnet", "resnet-placebo"))
     assert placebo.seed != resnet.seed and replace(placebo, seed=resnet.seed) == resnet
+
+
+def test_v5_takes_the_v4_recipe_with_the_digit_first_and_its_own_eps_and_epochs():
+    """The knobs V5's recipe sets and nothing else; a vanilla model and its robust twin share
+    one config, so the twin starts from the vanilla model's clean epochs (``_clean_start``)."""
+    v4, v5 = WORLDS[4], WORLDS[5]
+    for name in ("resnet", "resnet-r", "googlenet", "alexnet-r", "resnet-pgd5"):
+        old, new = default_config(name, world=v4), default_config(name, world=v5)
+        arch = name.split("-")[0]
+        assert (new.digit_alone, new.eps, new.generator_version) == (2.0, V5_EPS, 5)
+        assert new.epochs == V5_EPOCHS.get(arch, 8)
+        assert replace(new, digit_alone=0.0, eps=1.0, epochs=8, generator_version=4) == old
+    assert default_config("resnet", world=v5) == default_config("resnet-r", world=v5)
+    assert default_config("resnet", world=v5, epochs=3).epochs == 3
 
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""])
