@@ -1,6 +1,6 @@
 """Claim F1 on a trained zoo, pair by pair and pooled, before it ships.
 
-    python -m studies.zoo_f1 --weights-dir runs/zoo-v4 [--world 4] [--images 1000]
+    python -m studies.zoo_f1 --weights-dir runs/zoo-v5 [--world 5] [--images 1000]
 
 For every vanilla / robust pair with both weights in ``--weights-dir`` (a partly trained
 zoo is fine): the images of 1000 test images of seed 1 (the default run uses seed 0)
@@ -55,7 +55,8 @@ def verdicts(scores: dict[tuple[str, str, str], list[float]], models: list) -> s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--weights-dir", type=Path, required=True)
-    parser.add_argument("--world", type=int, default=4, help="a registered world's version")
+    parser.add_argument("--world", type=int, choices=sorted(mini.WORLDS), default=max(mini.WORLDS),
+                        help="the registered world the zoo was trained on (default: the newest)")
     parser.add_argument("--images", type=int, default=1000, help="test images of seed 1")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
