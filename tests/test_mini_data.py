@@ -212,6 +212,7 @@ def test_faithful_test_keeps_the_digit_noise_to_the_training_split():
         clean_pixels, *clean_rest = mini._sample_uint8("test", i, 0, clean)
         assert rest == clean_rest and np.array_equal(pixels, clean_pixels)
 
+
 def test_a_ring_texture_lies_only_between_its_gap_and_its_outer_edge():
     """With ``texture_ring`` (gap, width) the texture changes only pixels whose Chebyshev
     distance from the box is gap .. gap + width - 1, and the layout is the same as without it."""
