@@ -326,6 +326,39 @@ def test_ep_loop_is_torchrays_when_its_schedule_is_not_compressed(
         torch.testing.assert_close(mine, masks.mean(dim=0)[0], rtol=0, atol=1e-6)
 
 
+class _BatchedEP(ExtremalPerturbation):
+    """EP that optimises the images of a call together on the CPU too, as it does on CUDA."""
+
+    BATCH_DEVICES = ("cpu", "cuda")
+
+
+def test_ep_on_a_batch_of_images_gives_each_image_its_own_map(
+        registry: Registry, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    """The batched optimisation (CUDA's) is the per-image one: every mask's loss depends on its
+    own image alone, and SGD's momentum is per element."""
+    model = loaded(registry, "smoke-gap")
+    images, targets = batch[0][:3], batch[1][:3]
+    settings = dict(max_iter=12, areas=(0.05, 0.2))
+    one_by_one = ExtremalPerturbation(**settings).explain(model, images, targets, seed=0)
+    together = _BatchedEP(**settings).explain(model, images, targets, seed=0)
+    assert together.shape == one_by_one.shape == (3, *images.shape[-2:])
+    torch.testing.assert_close(together, one_by_one, rtol=0, atol=1e-5)
+    assert not torch.allclose(one_by_one[0], one_by_one[1])        # the images' maps differ
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_ep_on_cuda_batches_the_images_and_gives_the_cpu_maps(
+        registry: Registry, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    import copy
+
+    cpu = loaded(registry, "smoke-gap")
+    cuda = LoadedModel(spec=cpu.spec, net=copy.deepcopy(cpu.net).cuda(), device=torch.device("cuda"))
+    images, targets = batch[0][:3], batch[1][:3]
+    method = ExtremalPerturbation(max_iter=12, areas=(0.05, 0.2))
+    on_cuda = method.explain(cuda, images.cuda(), targets.cuda(), seed=0)
+    torch.testing.assert_close(on_cuda.cpu(), method.explain(cpu, images, targets, seed=0), rtol=0, atol=1e-4)
+
+
 def test_a_short_ep_run_follows_the_whole_schedule(registry: Registry,
                                                   batch: tuple[torch.Tensor, torch.Tensor]) -> None:
     """Cut to 20 iterations, TorchRay's own schedule leaves the masks near their start (all

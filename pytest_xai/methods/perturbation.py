@@ -290,9 +290,11 @@ class ExtremalPerturbation(Method):
     is 0.01 * sqrt(800 / max_iter), so that 20 iterations come much closer to the
     800-iteration map (``python -m studies.ep_schedule`` prints both; numbers in
     docs/methods.md). At 800 iterations the loop is TorchRay's, step for step (tested equal).
-    TorchRay explains one image at a time, and so do we:
-    batching images was 4x slower per image on CPU (the mask generator's 81-channel
-    intermediate outgrows the cache). No random numbers are drawn (jitter flips every
+    TorchRay explains one image at a time, and so do we on the CPU:
+    batching images was 4x slower per image there (the mask generator's 81-channel
+    intermediate outgrows the cache). On CUDA the images of a call are optimised together,
+    their masks in one batch (each mask's loss depends on its own image alone, so the
+    optimisation is the per-image one; equal maps tested on the CPU). No random numbers are drawn (jitter flips every
     other iteration), so maps are deterministic without seeding. TorchRay's blur
     pyramid's largest sigma (20 px) is fixed inside TorchRay and not scaled.
     """
@@ -312,6 +314,8 @@ class ExtremalPerturbation(Method):
 
     #: the run length TorchRay's learning rate and weight growth are made for
     SCHEDULE_ITERATIONS: ClassVar[int] = 800
+    #: device types on which the images of a call are optimised in one batch (else one by one)
+    BATCH_DEVICES: ClassVar[tuple[str, ...]] = ("cuda",)
 
     def mask_params(self, side: int) -> tuple[int, float]:
         """The mask generator's ``step`` and ``sigma`` in px for images of side ``side``."""
@@ -331,43 +335,50 @@ class ExtremalPerturbation(Method):
         flags = [p.requires_grad for p in params]
         for p in params:
             p.requires_grad_(False)
+        batched = images.device.type in self.BATCH_DEVICES
+        chunks = [(images, targets)] if batched else zip(images[:, None], targets[:, None])
         try:
             with torch.enable_grad():
-                return torch.stack([self._masks(model.net, generator, image, target).mean(dim=0)[0]
-                                    for image, target in zip(images, targets.tolist())])
+                return torch.cat([self._masks(model.net, generator, chunk, chunk_targets).mean(dim=1)[:, 0]
+                                  for chunk, chunk_targets in chunks])
         finally:
             for p, flag in zip(params, flags):
                 p.requires_grad_(flag)
 
-    def _masks(self, net: "torch.nn.Module", generator: "MaskGenerator", image: "torch.Tensor",
-               target: int) -> "torch.Tensor":
-        """The smoothed area masks [K, 1, H, W] of one image (TorchRay ``extremal_perturbation``)."""
+    def _masks(self, net: "torch.nn.Module", generator: "MaskGenerator", images: "torch.Tensor",
+               targets: "torch.Tensor") -> "torch.Tensor":
+        """The smoothed area masks [B, K, 1, H, W] of images [B, C, H, W] (TorchRay
+        ``extremal_perturbation``, which takes one image, run on B at once)."""
         import torch
         from torchray.attribution.extremal_perturbation import Perturbation
         from torchray.utils import imsmooth
 
         compression = self.SCHEDULE_ITERATIONS / self.max_iter
-        perturbation = Perturbation(image[None], num_levels=8, type="blur")
-        k = len(self.areas)
-        pmask = torch.ones(k, 1, *generator.shape_in, device=image.device)
+        perturbations = [Perturbation(image[None], num_levels=8, type="blur") for image in images]
+        b, k = len(images), len(self.areas)
+        pmask = torch.ones(b * k, 1, *generator.shape_in, device=images.device)
         max_area = math.prod(generator.shape_out)
-        reference = torch.ones(k, max_area, device=image.device)
+        reference = torch.ones(k, max_area, device=images.device)
         for i, area in enumerate(self.areas):
             reference[i, :int(max_area * (1 - area))] = 0
+        reference = reference.repeat(b, 1)
+        mask_targets = targets.to(images.device).repeat_interleave(k)
         optimizer = torch.optim.SGD([pmask], lr=0.01 * math.sqrt(compression), momentum=0.9, dampening=0.9)
         weight = 300.0
         for t in range(self.max_iter):
             pmask.requires_grad_(True)
             mask_, mask = generator.generate(pmask)
-            x = perturbation.apply(mask_)
+            x = torch.cat([p.apply(m) for p, m in zip(perturbations, mask_.split(k))])
             if t % 2 == 0:  # jitter
                 x = torch.flip(x, dims=(3,))
-            reward = net(x)[:, target]
-            regul = -((mask.reshape(k, -1).sort(dim=1)[0] - reference) ** 2).mean(dim=1) * weight
+            reward = net(x).gather(1, mask_targets[:, None])[:, 0]
+            regul = -((mask.reshape(b * k, -1).sort(dim=1)[0] - reference) ** 2).mean(dim=1) * weight
             optimizer.zero_grad()
             (-(reward + regul).sum()).backward()
             optimizer.step()
             pmask.data = pmask.data.clamp(0, 1)
             weight *= 1.0035 ** compression
         mask_ = mask_.detach()
-        return imsmooth(mask_, sigma=self.smooth * min(mask_.shape[2:]), padding_mode="constant") if self.smooth > 0 else mask_
+        if self.smooth > 0:
+            mask_ = imsmooth(mask_, sigma=self.smooth * min(mask_.shape[2:]), padding_mode="constant")
+        return mask_.view(b, k, *mask_.shape[1:])
