@@ -5,9 +5,9 @@ on it and measure whether robust gradients localize better than vanilla ones, an
 
 The world is a registered one (``--world VERSION``) or one built from the options
 (``--digit``, ``--stroke``, ``--distractors``, ``--letters``, ``--context``, ``--texture``,
-``--presence``, ``--fidelity``, ``--digit-fidelity``, ``--faithful-test``, ``--inside``, ``--texture-cell``,
-``--texture-groups``, ``--ring``, ``--box-only``, ``--null-patch``, ``--blur``,
-``--version``); the recipe is the shipped one for that world unless ``--epochs``,
+``--presence``, ``--fidelity``, ``--digit-fidelity``, ``--faithful-test``, ``--inside``,
+``--texture-cell``, ``--texture-groups``, ``--ring``, ``--box-only``, ``--null-patch``,
+``--blur``, ``--version``); the recipe is the shipped one for that world unless ``--epochs``,
 ``--train-images``, ``--batch``, ``--eps``, ``--clean``, ``--ramp``, ``--zoom``, ``--tight``,
 ``--curriculum``, ``--texture-first``, ``--digit-alone``, ``--feature-mix``,
 ``--logit-penalty`` or ``--seed`` say otherwise. ``resnet`` and ``resnet-r`` (or the pair of ``--arch``)
@@ -160,20 +160,26 @@ def localization_scores(registry, models: list[LoadedModel], images: torch.Tenso
     return {key: scores for key, scores in hits.items() if len(scores) == len(models)}, shares
 
 
-def f1_verdicts(hits: dict[tuple[str, str], list[np.ndarray]], arch: str = "resnet") -> list[str]:
-    """F1a's and F1b's verdicts, by the claims' own rules, on per-image scores ``hits[method,
-    metric] = [vanilla scores, robust scores]`` of one pair of ``arch``."""
+def pair_table(hits: dict[tuple[str, str], list[np.ndarray]], arch: str = "resnet") -> ScoreTable:
+    """The claims' table of per-image scores ``hits[method, metric] = [vanilla scores, robust
+    scores]`` of one pair of ``arch``."""
     names = (arch, f"{arch}-r")
-    table = ScoreTable(
+    return ScoreTable(
         models={n: ModelRow(n, arch, training, []) for n, training in zip(names, ("vanilla", "robust"))},
         scores={(n, method, metric): s.tolist() for (method, metric), vs in hits.items() for n, s in zip(names, vs)},
         higher_is_better={PointingGame.name: True, WSL.name: True})
+
+
+def f1_verdicts(table: ScoreTable) -> list[str]:
+    """F1a's and F1b's verdicts on ``table`` by the claims' own rules, one line each, with each
+    metric's means, p and (F1b) equivalence p."""
     lines = []
     for claim, rule in (("F1a", f1_gradient), ("F1b", f1_cam)):
         outcome = rule(table)
         means = "; ".join(f"{metric} {part['vanilla_mean']:.3f} / {part['robust_mean']:.3f} p {part['p']:.2g}"
+                          + (f" TOST p {part['equivalence_p']:.2g}" if "equivalence_p" in part else "")
                           for metric, part in outcome.details.items() if metric != "methods")
-        lines.append(f"{claim}: {outcome.verdict} ({means}) {outcome.why}")
+        lines.append(f"{claim}: {outcome.verdict} ({means}) {outcome.why}".rstrip())
     return lines
 
 
@@ -268,7 +274,7 @@ def main() -> None:
         print(f"[{args.tag}] {method_name + ' ' + metric_name:<34} " + " / ".join(f"{s.mean():.3f}" for s in scores)
               + p, flush=True)
     if len(models) == 2:
-        for line in f1_verdicts(hits, arch=args.arch):
+        for line in f1_verdicts(pair_table(hits, args.arch)):
             print(f"[{args.tag}] {line}", flush=True)
     np.savez(out / "probe.npz", cl=cl.numpy(),
              **{f"{m}_{k}_{n}": v for (m, k), vs in hits.items() for n, v in zip(names, vs)})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from studies.generator_probe import f1_verdicts, saved_scores
+from studies.generator_probe import f1_verdicts, pair_table, saved_scores
 
 
 def main() -> None:
@@ -27,7 +27,7 @@ def main() -> None:
     scores = [saved_scores(tag, args.arch, args.images) for tag in args.tags]
     for first, second in ((0, 1), (1, 0)):
         cells = {key: [scores[first][key], scores[second][key]] for key in scores[first] if key in scores[second]}
-        for line in f1_verdicts(cells, arch=args.arch):
+        for line in f1_verdicts(pair_table(cells, args.arch)):
             print(f"[{args.tags[first]} as vanilla, {args.tags[second]} as robust] {line}", flush=True)
 
 

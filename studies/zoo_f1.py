@@ -22,10 +22,9 @@ import torch
 from pytest_xai.benchmarks.mini import world as mini
 from pytest_xai.benchmarks.mini import zoo as mini_zoo
 from pytest_xai.claims.base import ModelRow, ScoreTable
-from pytest_xai.claims.paper import f1_cam, f1_gradient
 from pytest_xai.metrics.localization import WSL, PointingGame
 from pytest_xai.session import base_registry
-from studies.generator_probe import load_pair, localization_scores
+from studies.generator_probe import f1_verdicts, load_pair, localization_scores
 
 
 def trained_pairs(weights_dir: Path) -> list[tuple[str, str]]:
@@ -42,14 +41,7 @@ def trained_pairs(weights_dir: Path) -> list[tuple[str, str]]:
 def verdicts(scores: dict[tuple[str, str, str], list[float]], models: list) -> str:
     table = ScoreTable(models={m.spec.name: ModelRow(m.spec.name, m.spec.arch, m.spec.training, []) for m in models},
                        scores=scores, higher_is_better={PointingGame.name: True, WSL.name: True})
-    out = []
-    for claim, rule in (("F1a", f1_gradient), ("F1b", f1_cam)):
-        outcome = rule(table)
-        means = "; ".join(f"{metric} {part['vanilla_mean']:.3f} / {part['robust_mean']:.3f} p {part['p']:.2g}"
-                          + (f" TOST p {part['equivalence_p']:.2g}" if "equivalence_p" in part else "")
-                          for metric, part in outcome.details.items() if metric != "methods")
-        out.append(f"{claim} {outcome.verdict} ({means})")
-    return "\n    ".join(out)
+    return "\n    ".join(f1_verdicts(table))
 
 
 def main() -> None:

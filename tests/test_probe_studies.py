@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studies.generator_probe import f1_verdicts, saved_scores
+from studies.generator_probe import f1_verdicts, pair_table, saved_scores
 
 METHODS = ("gradient", "integrated_gradients", "shap", "gradcam", "cam")
 
@@ -35,7 +35,7 @@ def test_f1a_holds_only_when_the_twin_localizes_better() -> None:
     rng = np.random.default_rng(0)
     draw = lambda rate: (rng.random(400) < rate).astype(float)  # noqa: E731
     keys = [(method, metric) for method in METHODS for metric in ("pointing_game", "wsl")]
-    better = f1_verdicts({key: [draw(0.5), draw(0.9)] for key in keys})
-    alike = f1_verdicts({key: [draw(0.7), draw(0.7)] for key in keys})
+    better = f1_verdicts(pair_table({key: [draw(0.5), draw(0.9)] for key in keys}))
+    alike = f1_verdicts(pair_table({key: [draw(0.7), draw(0.7)] for key in keys}))
     assert better[0].startswith("F1a: holds")
     assert alike[0].startswith("F1a: ") and not alike[0].startswith("F1a: holds")
