@@ -79,7 +79,7 @@ def evaluate(models: str = "all", methods: str = DEFAULT_METHODS, metrics: str =
              subset: str = "auto", device: str = "auto", cache_dir: Path | str = ".xai-cache",
              baseline: Path | str | None = None, baseline_alpha: float = 0.01, baseline_margin: float = 0.01,
              report: Path | str | None = None, weights_dir: Path | str | None = None,
-             imagenet_root: Path | str | None = None) -> Report:
+             imagenet_root: Path | str | None = None, batch_memory: str | int | None = None) -> Report:
     """Score the selected grid and claims, as ``pytest --xai-models=...`` would with the same
     options (selectors as there), and return the report (a dict of the ``pytest-xai/1``
     schema); with ``report``, also write it there. Scores go through the score store at
@@ -102,7 +102,8 @@ def evaluate(models: str = "all", methods: str = DEFAULT_METHODS, metrics: str =
               "images": images, "seed": seed, "profile": profile, "subset": subset, "device": device,
               "cache-dir": cache_dir, "baseline": baseline or "none", "baseline-alpha": baseline_alpha,
               "baseline-margin": baseline_margin,
-              "report": report, "weights-dir": weights_dir, "imagenet-root": imagenet_root}
+              "report": report, "weights-dir": weights_dir, "imagenet-root": imagenet_root,
+              "batch-memory": batch_memory}
     texts = {k: "" if v is None else str(v) for k, v in values.items()}
     cfg = settings_from(texts, root=Path.cwd(), name=keyword)
     check_output_paths(cfg, write_report=report is not None, name=keyword)

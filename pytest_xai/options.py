@@ -42,6 +42,8 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
                         "significant difference must exceed to fail the cell", "0.01"),
     ("threads", "torch threads per process (default: the machine's cores / the number of xdist workers, "
                 "so that workers do not oversubscribe the cores)", ""),
+    ("batch-memory", "memory one forward may hold, e.g. 20GiB on a GPU: every method's and metric's batch "
+                     "size follows from it and each model's bytes per input (default: their fixed batch sizes)", ""),
 )
 
 def ini_name(option: str) -> str:

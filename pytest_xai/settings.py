@@ -53,6 +53,7 @@ class XaiConfig:
     weights_dir: Path | None = None
     require_all: bool = False
     threads: int | None = None
+    batch_memory: int | None = None     # bytes one forward may hold (pytest_xai.batching)
 
 
 def option_name(setting: str) -> str:
@@ -79,6 +80,23 @@ def _shard(raw: str) -> tuple[int, int]:
     if not 1 <= k <= n:
         raise ValueError(raw)
     return k, n
+
+
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?$", re.IGNORECASE)
+_UNITS = {"b": 1, **{unit: 1000 ** (i + 1) for i, unit in enumerate(("kb", "mb", "gb", "tb"))},
+          **{unit: 1024 ** (i + 1) for i, unit in enumerate(("kib", "mib", "gib", "tib"))}}
+
+
+def _memory(raw: str) -> int:
+    """Bytes from a size: a number and an optional unit (KB, MB, GB, TB are powers of 1000,
+    KiB, MiB, GiB, TiB of 1024; none: bytes), e.g. ``2GiB``; ``2G`` and ``1e9`` are refused."""
+    match = _MEMORY.match(raw)
+    if not match:
+        raise ValueError(raw)
+    value = int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
+    if value < 1:
+        raise ValueError(raw)
+    return value
 
 
 def _probability(raw: str) -> float:
@@ -153,6 +171,7 @@ def settings_from(values: Mapping[str, str], *, root: Path, update_baseline: boo
         imagenet_root=path("imagenet-root"), weights_dir=path("weights-dir"),
         require_all=require_all,
         threads=parsed("threads", _positive_int, "a positive integer"),
+        batch_memory=parsed("batch-memory", _memory, "a size such as 2GiB or 512MB"),
     )
 
 

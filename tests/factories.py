@@ -1,11 +1,17 @@
-"""Complete report records for tests, built as the writer builds them (``report/schema.py``)."""
+"""Complete report records for tests, built as the writer builds them (``report/schema.py``),
+and an evaluator of the smoke images."""
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from statistics import fmean
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_xai.report.schema import SCHEMA, CellRecord, ModelEntry, Report, RunConfig
+
+if TYPE_CHECKING:
+    from pytest_xai.evaluation.records import Evaluator
 
 
 def cell(model: str, method: str, metric: str, scores: list[float], *, higher: bool = True, index: int = 0,
@@ -37,8 +43,35 @@ def report(cells: list[CellRecord], image_ids: list[str], *, models: list[ModelE
                       "metrics": list(dict.fromkeys(c["metric"] for c in cells)), "claims": [], "shard": None,
                       "images": len(image_ids), "localization_images": {}, "seed": 0, "device": "cpu",
                       "profile": "fast", "subset": "random", "baseline": None, "cache_dir": ".xai-cache",
-                      "class_names": []}
+                      "batch_memory": None, "class_names": []}
     return {"schema": SCHEMA, "environment": {"python": "3", "platform": "test", "packages": {}, "device": "cpu"},
             "config": {**run, **config},  # type: ignore[typeddict-item]
             "models": models if models is not None else [model(n, image_ids) for n in names],
             "cells": cells, "claims": []}
+
+
+def smoke_evaluator(tmp_path: Path, images: int | None = None, batch_memory: int | None = None) -> Evaluator:
+    """The smoke images as a benchmark whose gradient localization cells take 6 images, the
+    rest 3, with one untrained model, ``gap``; store and report under ``tmp_path``."""
+    import torch
+
+    from pytest_xai.benchmarks.base import Benchmark, ModelSpec
+    from pytest_xai.benchmarks.smoke import images as smoke_data
+    from pytest_xai.benchmarks.smoke import models as smoke_models
+    from pytest_xai.builtins import register_builtins
+    from pytest_xai.evaluation.records import Evaluator
+    from pytest_xai.registry import Registry
+    from pytest_xai.settings import XaiConfig
+
+    registry = Registry()
+    register_builtins(registry)
+    registry.add_benchmark(Benchmark(name="wide", description="smoke images", load=smoke_data.load,
+                                     class_names=smoke_data.CLASS_NAMES, default_images=3, default_subset="random",
+                                     localization_images={"gradient": 6}))
+    registry.add_model(ModelSpec(name="gap", benchmark="wide", arch="gap", training="untrained",
+                                 loader=partial(smoke_models.build, "smoke-gap"), weights="random init",
+                                 cam_layer="features", gap_head=True))
+    cfg = XaiConfig(models="all", methods="all", metrics="all", claims="all", benchmark="wide", device="cpu",
+                    profile="fast", subset="random", images=images, seed=0, report=tmp_path / "r.json",
+                    cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01, batch_memory=batch_memory)
+    return Evaluator(registry, cfg, torch.device("cpu"))

@@ -267,6 +267,18 @@ def test_rise_masks_are_petsiuks_upsampled_shifted_grids() -> None:
         torch.testing.assert_close(mask, torch.from_numpy(expected).float(), rtol=0, atol=1e-6)
 
 
+def test_rise_with_every_mask_on_several_images_per_forward_gives_the_per_image_maps(
+        registry: Registry, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    """A batch larger than the mask set (a memory budget's on a GPU) puts every mask on
+    ``batch_size // n_masks`` images per forward (here 3, 3 and 2 of 8 images)."""
+    model = loaded(registry, "smoke-gap")
+    images, targets = batch
+    per_image = RISE(n_masks=40, batch_size=16).explain(model, images, targets, seed=0)
+    together = RISE(n_masks=40, batch_size=120).explain(model, images, targets, seed=0)
+    torch.testing.assert_close(together, per_image, rtol=0, atol=1e-6)
+    assert not torch.allclose(per_image[0], per_image[1])
+
+
 def test_lime_segments_are_numbered_from_zero_and_near_the_target_count(
         registry: Registry, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
     import numpy as np

@@ -3,17 +3,22 @@ claims over cells that scored different numbers of images."""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import pytest
 import torch
 
-from pytest_xai.benchmarks.base import Benchmark, ModelSpec
+from pytest_xai.benchmarks.base import Benchmark
 from pytest_xai.benchmarks.smoke import images as smoke_data
-from pytest_xai.benchmarks.smoke import models as smoke_models
 from pytest_xai.builtins import register_builtins
-from pytest_xai.claims.base import HOLDS, Claim, ModelRow, Outcome, ScoreTable, evaluate_claim
+from pytest_xai.claims.base import (
+    HOLDS,
+    Claim,
+    ModelRow,
+    Outcome,
+    ScoreTable,
+    evaluate_claim,
+)
 from pytest_xai.claims.paper import f4_confidence, f5_metric_correlations
 from pytest_xai.evaluation.records import Evaluator
 from pytest_xai.registry import Registry
@@ -21,27 +26,11 @@ from pytest_xai.report.baseline import cells_by_key
 from pytest_xai.selection import Cell
 from pytest_xai.settings import XaiConfig
 from tests import factories
-from tests.factories import cell
-
-
-def make_evaluator(tmp_path: Path, images: int | None = None) -> Evaluator:
-    """The smoke images as a benchmark whose gradient localization cells take 6 images, the rest 3."""
-    registry = Registry()
-    register_builtins(registry)
-    registry.add_benchmark(Benchmark(name="wide", description="smoke images", load=smoke_data.load,
-                                     class_names=smoke_data.CLASS_NAMES, default_images=3, default_subset="random",
-                                     localization_images={"gradient": 6}))
-    registry.add_model(ModelSpec(name="gap", benchmark="wide", arch="gap", training="untrained",
-                                 loader=partial(smoke_models.build, "smoke-gap"), weights="random init",
-                                 cam_layer="features", gap_head=True))
-    cfg = XaiConfig(models="all", methods="all", metrics="all", claims="all", benchmark="wide", device="cpu",
-                    profile="fast", subset="random", images=images, seed=0, report=tmp_path / "r.json",
-                    cache_dir=tmp_path / "c", baseline=None, baseline_alpha=0.01)
-    return Evaluator(registry, cfg, torch.device("cpu"))
+from tests.factories import cell, smoke_evaluator
 
 
 def test_gradient_localization_cells_take_more_images_than_the_others(tmp_path: Path) -> None:
-    evaluator = make_evaluator(tmp_path)
+    evaluator = smoke_evaluator(tmp_path)
     records = {(c.method, c.metric): evaluator.evaluate(c) for c in
                (Cell(0, "gap", "gradient", "pointing_game"), Cell(1, "gap", "gradient", "insertion"),
                 Cell(2, "gap", "gradcam", "pointing_game"))}
@@ -61,7 +50,7 @@ def test_gradient_localization_cells_take_more_images_than_the_others(tmp_path: 
 
 
 def test_the_images_option_sets_one_count_for_every_cell(tmp_path: Path) -> None:
-    evaluator = make_evaluator(tmp_path, images=4)
+    evaluator = smoke_evaluator(tmp_path, images=4)
     counts = {evaluator.evaluate(Cell(i, "gap", "gradient", metric))["n"]
               for i, metric in enumerate(("pointing_game", "insertion"))}
     assert counts == {4}

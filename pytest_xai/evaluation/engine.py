@@ -89,15 +89,43 @@ class Engine:
         self.store = inputs.store
         self.profile = resolve_profile(inputs.cfg.profile, inputs.device)
         self.progress = progress
+        self._inputs_per_pass: dict[str, int] = {}
 
     def method(self, model: str, name: str) -> Method:
         """The registered method with the model's own hyperparameters (its benchmark's
-        Table A1), then the run's profile applied."""
-        return configured(self.registry.methods[name], self.inputs.models[model], self.profile)
+        Table A1), then the run's profile and memory budget applied."""
+        method = configured(self.registry.methods[name], self.inputs.models[model], self.profile)
+        inputs = self.inputs_per_pass(model)
+        return method if inputs is None else method.with_inputs_per_pass(inputs)
 
-    def metric(self, name: str) -> "Metric":
-        """The registered metric with the run's profile applied."""
-        return self.registry.metrics[name].with_profile(self.profile)
+    def metric(self, model: str, name: str) -> "Metric":
+        """The registered metric with the run's profile applied, batched for ``model`` under
+        the run's memory budget."""
+        metric = self.registry.metrics[name].with_profile(self.profile)
+        inputs = self.inputs_per_pass(model)
+        return metric if inputs is None else metric.with_inputs_per_pass(inputs)
+
+    def inputs_per_pass(self, model: str) -> int | None:
+        """The inputs one forward of ``model`` may hold under ``--xai-batch-memory`` (None
+        without a budget). What a pass holds per input is measured once per model and kept
+        in the store, so that a cached rerun loads no model for it."""
+        from pytest_xai.batching import inputs_per_pass, pass_bytes_per_input
+        from pytest_xai.store import source_digest
+
+        budget = self.inputs.cfg.batch_memory
+        if budget is None:
+            return None
+        if model not in self._inputs_per_pass:
+            shape = list(self.inputs.images(model)[0].images.shape[1:])
+
+            def measure() -> bytes:
+                loaded = self.inputs.model(model)[0]
+                return json.dumps(pass_bytes_per_input(loaded.net, shape, self.inputs.device)).encode()
+
+            key = {**self.inputs.model_key(model), "input": shape, "code": source_digest(pass_bytes_per_input)}
+            per_input = json.loads(self.store.get_or_compute("pass_bytes", key, measure)[0])
+            self._inputs_per_pass[model] = inputs_per_pass(budget, per_input)
+        return self._inputs_per_pass[model]
 
     def images_key(self, model: str, n: int) -> dict[str, Any]:
         """What anything computed on ``model``'s first ``n`` images depends on."""

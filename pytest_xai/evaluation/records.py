@@ -74,7 +74,7 @@ class Evaluator:
         inputs, engine = self.inputs, self.engine
         spec = inputs.models[cell.model]
         method = engine.method(cell.model, cell.method)
-        metric = engine.metric(cell.metric)
+        metric = engine.metric(cell.model, cell.metric)
         record: dict[str, Any] = {"model": cell.model, "method": cell.method, "metric": cell.metric,
                                   "index": cell.index, "higher_is_better": metric.higher_is_better,
                                   "bounds": list(metric.bounds), "method_params": method.params(),
@@ -135,7 +135,7 @@ class Evaluator:
                             adversarial_accuracy=spec.card.get("pgd_accuracy"))
 
         def scores_of(model: str, method_name: str, metric_name: str) -> list[float] | None:
-            method, metric = engine.method(model, method_name), engine.metric(metric_name)
+            method, metric = engine.method(model, method_name), engine.metric(model, metric_name)
             if method.applies_to(inputs.models[model]) is not None:
                 return None
             return engine.scores(model, method, metric, inputs.image_count(method, metric)).values

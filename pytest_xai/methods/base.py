@@ -50,6 +50,12 @@ class Method:
         """This method under ``profile``: ``paper`` leaves it as is, ``fast`` caps its budgets."""
         return with_fast_caps(self, profile, self.fast_caps)
 
+    def with_inputs_per_pass(self, inputs: int) -> "Method":
+        """This method with batches of about ``inputs`` network inputs per forward (a memory
+        budget's, ``pytest_xai.batching``): ``batch_size`` counts them for every method whose
+        forwards hold one input per image, masked copy, interpolant or sample."""
+        return dataclasses.replace(self, batch_size=inputs)
+
     def params(self) -> dict[str, Any]:
         """Hyperparameters as plain JSON values."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)

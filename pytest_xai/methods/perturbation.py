@@ -17,6 +17,7 @@ segmentation sigma) are for 224 px images and are scaled to the image side here.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -45,8 +46,10 @@ class RISE(Method):
     ``resize(order=1, mode='reflect')`` does (half-pixel centres, mirrored borders) and
     cropped at a random shift in [0, ceil(H / s)) per axis. As ``RISE.forward`` (lines
     47-62), the masks multiply the image in the network's input space (the normalised
-    tensor). One mask set, drawn from the run's seed, serves every image; every forward
-    holds ``batch_size`` masked copies of one image.
+    tensor). One mask set, drawn from the run's seed, serves every image. A forward holds
+    ``batch_size`` masked copies: of one image while ``batch_size`` is at most ``n_masks``,
+    else every mask on each of ``batch_size // n_masks`` images (the large batches a memory
+    budget gives a GPU; ``pytest_xai.batching``).
     """
 
     name: ClassVar[str] = "rise"
@@ -65,12 +68,17 @@ class RISE(Method):
         b, _, h, w = images.shape
         draws = tuple(d.to(images.device) for d in self._draws(h, w, seed))
         saliency = torch.zeros(b, h * w, device=images.device)
+        masks_per_pass = min(self.batch_size, self.n_masks)
+        images_per_pass = self.batch_size // masks_per_pass
         with torch.no_grad():
-            for start in range(0, self.n_masks, self.batch_size):
-                masks = self._masks(draws, start, min(start + self.batch_size, self.n_masks), h, w)
-                for i in range(b):
-                    probs = torch.softmax(model(masks[:, None] * images[i]), dim=1)[:, targets[i]]
-                    saliency[i] += probs @ masks.flatten(1)
+            for start in range(0, self.n_masks, masks_per_pass):
+                masks = self._masks(draws, start, min(start + masks_per_pass, self.n_masks), h, w)
+                for lo in range(0, b, images_per_pass):
+                    group, group_targets = images[lo:lo + images_per_pass], targets[lo:lo + images_per_pass]
+                    masked = (group[:, None] * masks[None, :, None]).flatten(0, 1)
+                    probs = torch.softmax(model(masked), dim=1).view(len(group), len(masks), -1)
+                    target_probs = probs.gather(2, group_targets.view(-1, 1, 1).expand(-1, len(masks), 1))[..., 0]
+                    saliency[lo:lo + len(group)] += target_probs @ masks.flatten(1)
         return (saliency / (self.n_masks * self.p1)).view(b, h, w)
 
     def _draws(self, height: int, width: int, seed: int) -> tuple["torch.Tensor", ...]:
@@ -316,6 +324,11 @@ class ExtremalPerturbation(Method):
     SCHEDULE_ITERATIONS: ClassVar[int] = 800
     #: device types on which the images of a call are optimised in one batch (else one by one)
     BATCH_DEVICES: ClassVar[tuple[str, ...]] = ("cuda",)
+
+    def with_inputs_per_pass(self, inputs: int) -> "ExtremalPerturbation":
+        """Images per call such that a batched forward (images x areas masked copies) holds
+        about ``inputs``."""
+        return dataclasses.replace(self, batch_size=max(1, inputs // len(self.areas)))
 
     def mask_params(self, side: int) -> tuple[int, float]:
         """The mask generator's ``step`` and ``sigma`` in px for images of side ``side``."""

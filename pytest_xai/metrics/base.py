@@ -36,7 +36,8 @@ class Metric:
     normalised input space, targets [B] (long), maps [B,H,W] (higher = more important,
     on the image grid) and boxes [B,4] (long, inclusive x0, y0, x1, y1). It returns
     per-image scores [B] (float32, on CPU), each within ``bounds``. Every metric is
-    invariant to a positive rescaling of a map and deterministic.
+    invariant to a positive rescaling of a map and deterministic, and an image's score
+    does not depend on the other images or on ``batch_size`` (up to rounding).
     """
 
     name: ClassVar[str]
@@ -70,6 +71,14 @@ class Metric:
     def with_profile(self, profile: str) -> "Metric":
         """This metric under ``profile``: ``paper`` leaves it as is, ``fast`` caps its budgets."""
         return with_fast_caps(self, profile, self.fast_caps)
+
+    def with_inputs_per_pass(self, inputs: int) -> "Metric":
+        """This metric with ``batch_size`` (the network inputs of one forward, where it makes
+        forwards) set to a memory budget's ``inputs`` (``pytest_xai.batching``); a metric
+        without one is unchanged."""
+        if "batch_size" not in {field.name for field in dataclasses.fields(self)}:
+            return self
+        return dataclasses.replace(self, batch_size=inputs)  # type: ignore[call-arg]
 
     def params(self) -> dict[str, Any]:
         """Parameters as plain JSON values."""

@@ -48,13 +48,15 @@ def compare_cell(base: ScoredCell | None, scores: list[float], image_ids: list[s
     finds such shifts of 1e-5 "significant" (it reads their signs, not their size), so the
     mean must also have dropped by more than ``margin``. With ``params`` (method and metric
     parameters), a baseline cell computed with other parameters is not compared (a
-    like-for-like check only).
+    like-for-like check only); ``batch_size`` is not one of them, since a method's map and
+    a metric's score of an image do not depend on the batch it was computed in (the
+    contracts of ``Method`` and ``Metric``), and a memory budget sets it per machine.
     """
     common = {"p_value": None, "test": None, "alpha": alpha, "margin": margin, "worse": False}
     if base is None or not base.get("scores"):
         return {**common, "mean": None, "note": "no baseline entry for this cell"}
     base_mean = statistics.fmean(base["scores"])
-    if params is not None and (base.get("method_params"), base.get("metric_params")) != params:
+    if params is not None and _settings(base.get("method_params"), base.get("metric_params")) != _settings(*params):
         return {**common, "mean": base_mean, "note": "the baseline cell used other parameters: not compared"}
     paired = base.get("image_ids") is not None and base.get("image_ids") == image_ids
     test = paired_one_sided_p if paired else unpaired_one_sided_p
@@ -62,3 +64,8 @@ def compare_cell(base: ScoredCell | None, scores: list[float], image_ids: list[s
     drop = (base_mean - statistics.fmean(scores)) * (1 if higher_is_better else -1)
     return {**common, "mean": base_mean, "p_value": p, "test": "wilcoxon" if paired else "mannwhitneyu",
             "worse": p < alpha and drop > margin}
+
+
+def _settings(*params: dict[str, Any] | None) -> tuple[dict[str, Any] | None, ...]:
+    """Parameters as the like-for-like check compares them: without ``batch_size``."""
+    return tuple(None if p is None else {k: v for k, v in p.items() if k != "batch_size"} for p in params)

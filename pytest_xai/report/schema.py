@@ -48,6 +48,7 @@ class RunConfig(TypedDict):
     subset: str                          # as set: "auto" | "cl" | "random" (the models say what ran)
     baseline: str | None                 # the baseline report compared with
     cache_dir: str
+    batch_memory: int | None             # bytes a forward may hold (--xai-batch-memory); None: fixed batches
     class_names: list[str]
 
 

@@ -47,6 +47,7 @@ def report_config(cfg: XaiConfig, registry: Registry, grid: Grid, root: Path) ->
             "localization_images": {} if cfg.images else dict(benchmark.localization_images),
             "seed": cfg.seed, "device": cfg.device, "profile": cfg.profile, "subset": cfg.subset,
             "baseline": shown(cfg.baseline) if cfg.baseline else None, "cache_dir": shown(cfg.cache_dir),
+            "batch_memory": cfg.batch_memory,
             "class_names": list(benchmark.class_names)}
 
 
