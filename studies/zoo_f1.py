@@ -1,6 +1,6 @@
 """Claim F1 on a trained zoo, pair by pair and pooled, before it ships.
 
-    python -m studies.zoo_f1 --weights-dir runs/zoo-v5 [--world 5] [--images 1000]
+    python -m studies.zoo_f1 --weights-dir runs/zoo-v5 [--world 5] [--images 1000] [--first 128]
 
 For every vanilla / robust pair with both weights in ``--weights-dir`` (a partly trained
 zoo is fine): the images of 1000 test images of seed 1 (the default run uses seed 0)
@@ -8,8 +8,10 @@ that both models classify correctly (the pair's CL subset, as the suite forms it
 gradient methods (Gradient, IG, SHAP) and CAM methods (GradCAM, CAM) under Pointing Game
 and WSL at the fast profile, the shares of |gradient| and of CAM mass inside the box,
 and F1a / F1b by the claims' own rules on that pair alone and on all pairs pooled (the
-suite pools the zoo). It tells whether a zoo shows the paper's mechanism before its
-weights replace the shipped ones, on images the shipped numbers are not reported on.
+suite pools the zoo); with ``--first N``, pooled again on each pair's first N CL images, the
+sample a default run of N localization images per model decides on. It tells whether a zoo
+shows the paper's mechanism before its weights replace the shipped ones, on images the
+shipped numbers are not reported on.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def main() -> None:
     parser.add_argument("--world", type=int, choices=sorted(mini.WORLDS), default=max(mini.WORLDS),
                         help="the registered world the zoo was trained on (default: the newest)")
     parser.add_argument("--images", type=int, default=1000, help="test images of seed 1")
+    parser.add_argument("--first", type=int, action="append", default=[],
+                        help="also decide F1 pooled on each pair's first N CL images, as a default run of N "
+                             "localization images per model would (repeatable)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -78,6 +83,10 @@ def main() -> None:
         all_models += models
     if len(pairs) > 1:
         print(f"pooled over {len(pairs)} pairs:\n    " + verdicts(pooled, all_models), flush=True)
+    for n in args.first:
+        first = {key: values[:n] for key, values in pooled.items()}
+        print(f"pooled over {len(pairs)} pair(s), first {n} CL images of each:\n    " + verdicts(first, all_models),
+              flush=True)
 
 
 if __name__ == "__main__":
