@@ -1,4 +1,5 @@
-"""The probe studies' glue: saved per-image scores reach the claims' rules intact."""
+"""The probe studies' glue: saved per-image scores reach the claims' rules intact; the zoo's
+retraining time packs its jobs as the process pool does."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from studies.generator_probe import f1_verdicts, pair_table, saved_scores
+from studies.zoo_train_time import pool_wall
 
 METHODS = ("gradient", "integrated_gradients", "shap", "gradcam", "cam")
 
@@ -39,3 +41,11 @@ def test_f1a_holds_only_when_the_twin_localizes_better() -> None:
     alike = f1_verdicts(pair_table({key: [draw(0.7), draw(0.7)] for key in keys}))
     assert better[0].startswith("F1a: holds")
     assert alike[0].startswith("F1a: ") and not alike[0].startswith("F1a: holds")
+
+
+def test_jobs_go_in_order_to_the_worker_that_frees_first() -> None:
+    """Two workers busy 1 s first: 3 s and 2 s start at 1; the 2 s job's worker takes the next
+    2 s (ends at 5), the other the 1 s job (ends at 5)."""
+    assert pool_wall([3.0, 2.0, 2.0, 1.0], workers=2, start=1.0) == 5.0
+    assert pool_wall([3.0, 2.0, 2.0, 1.0], workers=1) == 8.0
+    assert pool_wall([], workers=2, start=0.5) == 0.5
