@@ -97,6 +97,7 @@ def main() -> None:
     copies = 2 if cfg.digit_alone or cfg.feature_mix else 1     # the texture-free copy of the training images
     generation = per_image * (copies * cfg.train_images + cfg.test_images)
     print(f"generating the world's images: {per_image * 1000:.1f} ms each, {generation / 60:.1f} min per worker")
+    step_seconds(names[0], configs[names[0]], 0.0, 2)     # a process's first steps run slow: not timed
     print("| model | clean s/step | attack s/step | clean epochs | attack epochs | minutes |")
     print("| --- | --- | --- | --- | --- | --- |")
     seconds = {}
