@@ -56,7 +56,7 @@ def compare_cell(base: ScoredCell | None, scores: list[float], image_ids: list[s
     if base is None or not base.get("scores"):
         return {**common, "mean": None, "note": "no baseline entry for this cell"}
     base_mean = statistics.fmean(base["scores"])
-    if params is not None and _settings(base.get("method_params"), base.get("metric_params")) != _settings(*params):
+    if params is not None and _like_for_like(base.get("method_params"), base.get("metric_params")) != _like_for_like(*params):
         return {**common, "mean": base_mean, "note": "the baseline cell used other parameters: not compared"}
     paired = base.get("image_ids") is not None and base.get("image_ids") == image_ids
     test = paired_one_sided_p if paired else unpaired_one_sided_p
@@ -66,6 +66,6 @@ def compare_cell(base: ScoredCell | None, scores: list[float], image_ids: list[s
             "worse": p < alpha and drop > margin}
 
 
-def _settings(*params: dict[str, Any] | None) -> tuple[dict[str, Any] | None, ...]:
+def _like_for_like(*params: dict[str, Any] | None) -> tuple[dict[str, Any] | None, ...]:
     """Parameters as the like-for-like check compares them: without ``batch_size``."""
     return tuple(None if p is None else {k: v for k, v in p.items() if k != "batch_size"} for p in params)
