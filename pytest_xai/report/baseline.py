@@ -56,7 +56,8 @@ def compare_cell(base: ScoredCell | None, scores: list[float], image_ids: list[s
     if base is None or not base.get("scores"):
         return {**common, "mean": None, "note": "no baseline entry for this cell"}
     base_mean = statistics.fmean(base["scores"])
-    if params is not None and _like_for_like(base.get("method_params"), base.get("metric_params")) != _like_for_like(*params):
+    base_params = _like_for_like(base.get("method_params"), base.get("metric_params"))
+    if params is not None and base_params != _like_for_like(*params):
         return {**common, "mean": base_mean, "note": "the baseline cell used other parameters: not compared"}
     paired = base.get("image_ids") is not None and base.get("image_ids") == image_ids
     test = paired_one_sided_p if paired else unpaired_one_sided_p
