@@ -11,14 +11,7 @@ import torch
 from pytest_xai.benchmarks.base import Benchmark
 from pytest_xai.benchmarks.smoke import images as smoke_data
 from pytest_xai.builtins import register_builtins
-from pytest_xai.claims.base import (
-    HOLDS,
-    Claim,
-    ModelRow,
-    Outcome,
-    ScoreTable,
-    evaluate_claim,
-)
+from pytest_xai.claims.base import HOLDS, Claim, ModelRow, Outcome, ScoreTable, evaluate_claim
 from pytest_xai.claims.paper import f4_confidence, f5_metric_correlations
 from pytest_xai.evaluation.records import Evaluator
 from pytest_xai.registry import Registry
