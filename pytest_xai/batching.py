@@ -8,6 +8,7 @@ a number chosen for a CPU, decides how many inputs a forward holds."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def pass_bytes_per_input(net: "nn.Module", input_shape: Sequence[int], device: "
             net(inputs)
         return sum(storages.values())
 
-    input_bytes = 4 * int(torch.tensor(input_shape).prod())
+    input_bytes = 4 * math.prod(input_shape)      # float32
     return 2 * max(saved_bytes(2) - saved_bytes(1), input_bytes)
 
 

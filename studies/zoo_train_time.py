@@ -74,12 +74,6 @@ def evaluation_seconds(name: str, cfg: train.Config) -> tuple[float, float]:
     return clean, (time.perf_counter() - start) * cfg.pgd_images / 250
 
 
-def shares_clean_epochs(name: str, cfg: train.Config) -> bool:
-    """Whether ``train`` starts ``name`` from its vanilla twin's checkpoint after the clean epochs."""
-    info = mini_zoo.TRAINABLE[name]
-    return info.training == "robust" and float(cfg.clean_epochs).is_integer() and cfg.clean_epochs >= 1
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--world", type=int, choices=sorted(mini.WORLDS), default=mini.WORLD.version)
@@ -106,7 +100,7 @@ def main() -> None:
         info = mini_zoo.TRAINABLE[name]
         steps = math.ceil(cfg.train_images / cfg.batch_size)
         attack_epochs = 0.0 if info.training == "vanilla" else cfg.epochs - cfg.clean_epochs
-        clean_epochs = 0.0 if shares_clean_epochs(name, cfg) else cfg.epochs - attack_epochs
+        clean_epochs = 0.0 if train.shares_clean_epochs(name, cfg) else cfg.epochs - attack_epochs
         clean = step_seconds(name, cfg, 0.0, args.repeats)
         attack = step_seconds(name, cfg, cfg.eps, args.repeats) if attack_epochs else 0.0
         per_epoch_eval, pgd = evaluation_seconds(name, cfg)

@@ -358,14 +358,20 @@ def _checkpoints(run_dir: Path) -> list[Path]:
     return sorted(run_dir.glob("epoch-*.ckpt"))
 
 
+def shares_clean_epochs(name: str, cfg: Config) -> bool:
+    """Whether ``name`` may start from its vanilla twin's checkpoint after the clean epochs: a
+    robust model's clean epochs are its twin's (same seed, data, config and updates until the
+    attack starts) when they end on an epoch boundary."""
+    return (mini_zoo.TRAINABLE[name].training == "robust" and float(cfg.clean_epochs).is_integer()
+            and cfg.clean_epochs >= 1)
+
+
 def _clean_start(name: str, cfg: Config, runs_dir: Path) -> list[Path]:
-    """A robust model's clean epochs are its vanilla twin's (same seed, data, config and
-    updates until the attack starts), so it may start from the twin's checkpoint after
-    them: ``[that checkpoint]`` if it exists with the same config, else ``[]``."""
-    info = mini_zoo.TRAINABLE[name]
-    if info.training != "robust" or not float(cfg.clean_epochs).is_integer() or cfg.clean_epochs < 1:
+    """``[the vanilla twin's checkpoint after the clean epochs]`` when ``name`` shares them
+    (``shares_clean_epochs``) and it exists with the same config, else ``[]``."""
+    if not shares_clean_epochs(name, cfg):
         return []
-    twin = runs_dir / info.arch / f"epoch-{int(cfg.clean_epochs):03d}.ckpt"
+    twin = runs_dir / mini_zoo.TRAINABLE[name].arch / f"epoch-{int(cfg.clean_epochs):03d}.ckpt"
     if not twin.exists() or torch.load(twin, weights_only=True, map_location="cpu")["config"] != asdict(cfg):
         return []                                   # e.g. the twin ran with other --epochs
     return [twin]
